@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# stm32_ssp.ko for each kernel, each in its own Kbuild tree under build/ko/
+# (out-of-tree Kbuild writes objects beside the sources, so each kernel gets a
+# directory of symlinks to the files of driver/ and to uapi/).
+
+DRIVER_SRCS := $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h) $(TOP)/uapi/linux/stm32_ssp.h
+KO = $(BUILD)/ko/$(1)/stm32_ssp.ko
+
+define module_rule
+$(call KO,$(1)): $(DRIVER_SRCS) $(TOP)/Kbuild
+	@test -n "$(call kdir,$(1))" || { echo "no headers for Linux $(1): run make deps" >&2; exit 1; }
+	@mkdir -p $(BUILD)/ko/$(1)
+	@mkdir -p $(BUILD)/ko/$(1)/driver
+	@ln -sf $(wildcard $(TOP)/driver/*.[ch]) $(BUILD)/ko/$(1)/driver/
+	@ln -sfn $(TOP)/uapi $(BUILD)/ko/$(1)/uapi
+	@ln -sf $(TOP)/Kbuild $(BUILD)/ko/$(1)/Kbuild
+	$(MAKE) -C $(call kdir,$(1)) M=$(BUILD)/ko/$(1) W=1 $(KMAKE_FLAGS) modules
+endef
+
+ifneq ($(wildcard $(TOP)/driver/*.c),)
+$(foreach k,$(KERNELS),$(eval $(call module_rule,$(k))))
+module: $(foreach k,$(KERNELS),$(call KO,$(k)))
+else
+module:
+	@echo "driver/ has no sources yet"
+endif
+
+# Static checks of the kernel code: checkpatch --strict and sparse.
+kcheck: $(CHECKPATCH)
+	perl $(CHECKPATCH) --no-tree --strict --terse -f $(wildcard driver/*.[ch]) uapi/linux/stm32_ssp.h
+	$(MAKE) -C $(call kdir,6.1) M=$(BUILD)/ko/6.1 C=2 modules
+.PHONY: kcheck

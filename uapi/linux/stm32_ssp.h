@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * stm32_ssp: Secure Secret Provisioning of STM32MP chips over USB DFU.
+ *
+ * Userspace API of /dev/sspN (ioctls) and of the generic netlink family
+ * "stm32_ssp". Documentation/userspace-api/stm32_ssp.rst describes every
+ * ioctl, field and errno.
+ *
+ * ABI rules: every ioctl struct starts with @size and @flags; @size is the
+ * size of the struct userspace was built with (the driver accepts older and
+ * newer sizes as copy_struct_from_user() does), @flags and every reserved
+ * field must be zero, pointers are __u64, and there is no implicit padding.
+ * The driver dispatches on the ioctl type and number only, so the size
+ * encoded in the command does not have to match @size.
+ */
+#ifndef _UAPI_LINUX_STM32_SSP_H
+#define _UAPI_LINUX_STM32_SSP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Chip identifiers, from "@Device ID /0x%03X" in the product string. */
+#define SSP_CHIP_MP15		0x500
+#define SSP_CHIP_MP13		0x501
+#define SSP_CHIP_MP25		0x505
+
+/* ST DFU phase identifiers, from "/0xNN" in the alternate-setting names. */
+#define SSP_PHASE_FLASHLAYOUT	0x00
+#define SSP_PHASE_FSBL		0x01
+#define SSP_PHASE_VIRTUAL	0xf1
+#define SSP_PHASE_OTP		0xf2
+#define SSP_PHASE_SSP		0xf3
+#define SSP_PHASE_RESET		0xff
+
+/* Longest GetPhase reply the driver reads (the upload is made with it). */
+#define SSP_PHASE_REPLY_MAX	512
+#define SSP_CERT_LEN		136
+#define SSP_LICENSE_LEN		136
+/* Longest license + payload blob accepted by SSP_IOC_SEND_LICENSE. */
+#define SSP_BLOB_MAX		4096
+
+/**
+ * enum ssp_stage - which firmware answers on the chip's USB port
+ * @SSP_STAGE_UNKNOWN: not known yet (device absent or not answering)
+ * @SSP_STAGE_ROM: the boot ROM ("DFU in HS Mode @Device ID ...")
+ * @SSP_STAGE_FSBL: a first-stage boot loader started by the ROM, e.g. the
+ *	TF-A SSP firmware ("DFU @Device ID ...")
+ */
+enum ssp_stage {
+	SSP_STAGE_UNKNOWN = 0,
+	SSP_STAGE_ROM = 1,
+	SSP_STAGE_FSBL = 2,
+};
+
+/**
+ * enum ssp_state - life of a slot (one chip on one USB port)
+ * @SSP_STATE_READY: the chip is attached and answers
+ * @SSP_STATE_BOOTING: an image was started on the same USB device (MP15)
+ *	and the driver waits for the new firmware to answer
+ * @SSP_STATE_ABSENT: the chip left the bus (reset); the slot waits for it to
+ *	come back on the same port with the same serial
+ * @SSP_STATE_GONE: the slot has ended (grace period expired, another chip
+ *	on the port, module unload); only close() is useful now
+ */
+enum ssp_state {
+	SSP_STATE_READY = 1,
+	SSP_STATE_BOOTING = 2,
+	SSP_STATE_ABSENT = 3,
+	SSP_STATE_GONE = 4,
+};
+
+/**
+ * struct ssp_info - what the driver knows of a slot (SSP_IOC_GET_INFO)
+ * @size: in: sizeof(struct ssp_info) as userspace knows it
+ * @flags: in: must be zero
+ * @chip_id: SSP_CHIP_* of the chip
+ * @revision: revision ID from the product string
+ * @stage: enum ssp_stage
+ * @state: enum ssp_state
+ * @generation: number of times the chip re-enumerated on this slot (0 at the
+ *	first attach)
+ * @seq: incremented on every change of @stage, @state or @generation
+ * @transfer_size: wTransferSize of the DFU functional descriptor
+ * @num_alts: number of alternate settings of the DFU interface
+ * @serial: USB serial number (the chip UID), NUL-terminated
+ * @port_path: USB port path, e.g. "1-1.2", NUL-terminated
+ * @product: current product string, NUL-terminated
+ */
+struct ssp_info {
+	__u32 size;
+	__u32 flags;
+	__u32 chip_id;
+	__u32 revision;
+	__u32 stage;
+	__u32 state;
+	__u32 generation;
+	__u32 seq;
+	__u32 transfer_size;
+	__u32 num_alts;
+	char serial[32];
+	char port_path[32];
+	char product[128];
+};
+
+/* struct ssp_phase.result bits */
+#define SSP_PHASE_R_DETACH_REQ	(1U << 0)	/* 10-byte reply asking for DETACH */
+#define SSP_PHASE_R_ERROR	(1U << 1)	/* phase 0xff: message in reply[9..] */
+
+/**
+ * struct ssp_phase - GetPhase: upload from the "@virtual /0xF1" alternate
+ * @size: in: sizeof(struct ssp_phase)
+ * @flags: in: must be zero
+ * @phase: out: reply byte 0, the phase the chip expects next
+ * @address: out: reply bytes 1-4 (little-endian on the wire)
+ * @offset: out: reply bytes 5-8
+ * @result: out: SSP_PHASE_R_* bits
+ * @reply_len: out: number of valid bytes in @reply (at least 9)
+ * @reserved: must be zero
+ * @reply: out: the raw reply
+ */
+struct ssp_phase {
+	__u32 size;
+	__u32 flags;
+	__u32 phase;
+	__u32 address;
+	__u32 offset;
+	__u32 result;
+	__u32 reply_len;
+	__u32 reserved;
+	__u8 reply[SSP_PHASE_REPLY_MAX];
+};
+
+/**
+ * struct ssp_load_fw - download an image to a phase's alternate and start it
+ * @size: in: sizeof(struct ssp_load_fw)
+ * @flags: in: must be zero
+ * @data: in: pointer to the image (e.g. the signed TF-A SSP .stm32)
+ * @len: in: image length, 1 .. the alternate's size
+ * @phase: in: phase ID of the target alternate, normally SSP_PHASE_FSBL
+ *
+ * Only valid in SSP_STAGE_ROM. On MP15 the ROM starts the image on the same
+ * USB device: the slot goes to SSP_STATE_BOOTING, then to SSP_STATE_READY in
+ * SSP_STAGE_FSBL. On MP13 the driver sends DFU_DETACH and the chip
+ * re-enumerates. Either way, wait for the new stage with SSP_IOC_WAIT.
+ */
+struct ssp_load_fw {
+	__u32 size;
+	__u32 flags;
+	__u64 data;
+	__u32 len;
+	__u32 phase;
+};
+
+/**
+ * struct ssp_cert - the chip certificate, uploaded from the SSP alternate
+ * @size: in: sizeof(struct ssp_cert)
+ * @flags: in: must be zero
+ * @address: out: certificate RAM address from the 9-byte reply header
+ * @cert_len: out: SSP_CERT_LEN
+ * @cert: out: the certificate
+ */
+struct ssp_cert {
+	__u32 size;
+	__u32 flags;
+	__u32 address;
+	__u32 cert_len;
+	__u8 cert[SSP_CERT_LEN];
+};
+
+/* struct ssp_license.flags */
+#define SSP_LICENSE_F_NO_DETACH	(1U << 0)	/* do not answer a detach request */
+
+/* struct ssp_license.result bits */
+#define SSP_LICENSE_R_DETACHED	(1U << 0)	/* the driver sent DFU_DETACH */
+
+/**
+ * struct ssp_license - send license + payload on the SSP alternate
+ * @size: in: sizeof(struct ssp_license)
+ * @flags: in: SSP_LICENSE_F_* bits, others zero
+ * @data: in: pointer to license (136 bytes) followed by the payload
+ * @len: in: total length, SSP_LICENSE_LEN + 1 .. SSP_BLOB_MAX
+ * @result: out: SSP_LICENSE_R_* bits
+ * @phase: out: phase of the GetPhase made after manifestation
+ * @address: out: address of that GetPhase reply
+ *
+ * The driver downloads the blob in wTransferSize blocks, manifests it, reads
+ * GetPhase and, when the chip asks for it, sends DFU_DETACH (the chip then
+ * resets: wait for the next generation with SSP_IOC_WAIT).
+ */
+struct ssp_license {
+	__u32 size;
+	__u32 flags;
+	__u64 data;
+	__u32 len;
+	__u32 result;
+	__u32 phase;
+	__u32 address;
+};
+
+/**
+ * struct ssp_wait - wait until the slot is ready in a given generation/stage
+ * @size: in: sizeof(struct ssp_wait)
+ * @flags: in: must be zero
+ * @timeout_ms: in: how long to wait; 0 checks once without sleeping
+ * @min_generation: in: wait until generation >= this
+ * @stage_mask: in: wait until (1 << stage) & stage_mask; 0 accepts any stage
+ * @generation: out: generation when the call returned
+ * @stage: out: stage when the call returned
+ * @state: out: state when the call returned
+ *
+ * Returns 0 when the slot is SSP_STATE_READY and both conditions hold.
+ */
+struct ssp_wait {
+	__u32 size;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 min_generation;
+	__u32 stage_mask;
+	__u32 generation;
+	__u32 stage;
+	__u32 state;
+};
+
+/**
+ * struct ssp_recover - bring the DFU state machine back to dfuIDLE
+ * @size: in: sizeof(struct ssp_recover)
+ * @flags: in: must be zero
+ * @state_before: out: DFU bState before recovery
+ * @status_before: out: DFU bStatus before recovery
+ * @state_after: out: DFU bState after recovery (dfuIDLE = 2 on success)
+ * @reserved: must be zero
+ *
+ * CLRSTATUS from dfuERROR, ABORT from the other states that allow it.
+ */
+struct ssp_recover {
+	__u32 size;
+	__u32 flags;
+	__u32 state_before;
+	__u32 status_before;
+	__u32 state_after;
+	__u32 reserved;
+};
+
+#define SSP_IOC_MAGIC		0xBA
+#define SSP_IOC_GET_INFO	_IOWR(SSP_IOC_MAGIC, 0x00, struct ssp_info)
+#define SSP_IOC_GET_PHASE	_IOWR(SSP_IOC_MAGIC, 0x01, struct ssp_phase)
+#define SSP_IOC_LOAD_FW		_IOW(SSP_IOC_MAGIC, 0x02, struct ssp_load_fw)
+#define SSP_IOC_READ_CERT	_IOWR(SSP_IOC_MAGIC, 0x03, struct ssp_cert)
+#define SSP_IOC_SEND_LICENSE	_IOWR(SSP_IOC_MAGIC, 0x04, struct ssp_license)
+#define SSP_IOC_WAIT		_IOWR(SSP_IOC_MAGIC, 0x05, struct ssp_wait)
+#define SSP_IOC_DETACH		_IO(SSP_IOC_MAGIC, 0x06)
+#define SSP_IOC_RECOVER		_IOWR(SSP_IOC_MAGIC, 0x07, struct ssp_recover)
+
+/* Generic netlink family "stm32_ssp", multicast group "events". */
+#define SSP_GENL_NAME		"stm32_ssp"
+#define SSP_GENL_VERSION	1
+#define SSP_GENL_MCGRP_EVENTS	"events"
+
+/**
+ * enum ssp_genl_cmd - generic netlink commands and events
+ * @SSP_CMD_GET_DEVICE: doit (by SSP_A_MINOR) or dump of all slots
+ * @SSP_CMD_NEW: event: a new slot (first attach of a chip on a port)
+ * @SSP_CMD_REATTACH: event: the chip of a slot re-enumerated
+ * @SSP_CMD_STATE: event: stage or state of a slot changed
+ * @SSP_CMD_GONE: event: a slot ended
+ */
+enum ssp_genl_cmd {
+	SSP_CMD_UNSPEC,
+	SSP_CMD_GET_DEVICE,
+	SSP_CMD_NEW,
+	SSP_CMD_REATTACH,
+	SSP_CMD_STATE,
+	SSP_CMD_GONE,
+	__SSP_CMD_MAX,
+};
+#define SSP_CMD_MAX (__SSP_CMD_MAX - 1)
+
+/**
+ * enum ssp_genl_attr - attributes of every message: one slot each
+ * @SSP_A_MINOR: u32, N of /dev/sspN
+ * @SSP_A_DEVNAME: string, "sspN"
+ * @SSP_A_SERIAL: string, USB serial (chip UID)
+ * @SSP_A_PORT: string, USB port path
+ * @SSP_A_CHIP_ID: u32, SSP_CHIP_*
+ * @SSP_A_REVISION: u32
+ * @SSP_A_STAGE: u32, enum ssp_stage
+ * @SSP_A_STATE: u32, enum ssp_state
+ * @SSP_A_GENERATION: u32
+ * @SSP_A_SEQ: u32
+ */
+enum ssp_genl_attr {
+	SSP_A_UNSPEC,
+	SSP_A_MINOR,
+	SSP_A_DEVNAME,
+	SSP_A_SERIAL,
+	SSP_A_PORT,
+	SSP_A_CHIP_ID,
+	SSP_A_REVISION,
+	SSP_A_STAGE,
+	SSP_A_STATE,
+	SSP_A_GENERATION,
+	SSP_A_SEQ,
+	__SSP_A_MAX,
+};
+#define SSP_A_MAX (__SSP_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_STM32_SSP_H */

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# libssp: the static library every userspace program links.
+LIBSSP_SRCS := $(wildcard userspace/lib/*.c)
+LIBSSP := $(BUILD)/libssp.a
+LIBSSP_ASAN := $(BUILD)/libssp-asan.a
+LIBSSP_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) -lpthread
+
+$(LIBSSP): $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSSP_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSSP_ASAN): $(patsubst %.c,$(BUILD)/asan/%.o,$(LIBSSP_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
