@@ -41,7 +41,7 @@ deps:
 vm-prep: $(KSFT_HDR)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TEST_BINS) vm-prep
+	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TESTS) vm-prep
 	@scripts/run-tests --host "$(HOST_TESTS)" --vm "$(VM_TESTS)" --kernels "$(KERNELS)"
 
 clean:
