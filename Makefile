@@ -27,6 +27,7 @@ include userspace/lib/lib.mk
 -include userspace/fuzz/fuzz.mk
 include mk/module.mk
 -include selftests/selftests.mk
+-include mk/demo.mk
 
 .PHONY: all tools module check deps demo bench install clean fuzz vm-prep
 
