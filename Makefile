@@ -28,6 +28,7 @@ include userspace/lib/lib.mk
 include mk/module.mk
 -include selftests/selftests.mk
 -include mk/demo.mk
+include mk/install.mk
 
 .PHONY: all tools module check deps demo bench install clean fuzz vm-prep
 

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Installation on a real host: tools, udev rule, systemd units, uapi header,
+# and the module sources for DKMS (which rebuilds it for every kernel).
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+UDEVDIR ?= /usr/lib/udev/rules.d
+UNITDIR ?= /usr/lib/systemd/system
+DKMS_SRC := $(DESTDIR)/usr/src/stm32-ssp-$(VERSION)
+
+install: tools
+	install -D -m 0755 $(BUILD)/sspctl $(DESTDIR)$(PREFIX)/bin/sspctl
+	install -D -m 0644 uapi/linux/stm32_ssp.h $(DESTDIR)$(PREFIX)/include/linux/stm32_ssp.h
+	$(foreach f,$(wildcard userspace/udev/*.rules),install -D -m 0644 $(f) $(DESTDIR)$(UDEVDIR)/$(notdir $(f));)
+	$(foreach f,$(wildcard userspace/systemd/*.service userspace/systemd/*.target),install -D -m 0644 $(f) $(DESTDIR)$(UNITDIR)/$(notdir $(f));)
+	$(foreach f,$(wildcard userspace/systemd/*.conf),install -D -m 0644 $(f) $(DESTDIR)/etc/ssp/$(notdir $(f));)
+
+# Module sources for DKMS: then `dkms install stm32-ssp/$(VERSION)`.
+install-dkms:
+	install -d $(DKMS_SRC)/driver $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 0644 $(wildcard driver/*.[ch]) $(DKMS_SRC)/driver/
+	install -m 0644 uapi/linux/stm32_ssp.h $(DKMS_SRC)/uapi/linux/
+	@echo "now run: dkms install stm32-ssp/$(VERSION)"
+
+.PHONY: install install-dkms
