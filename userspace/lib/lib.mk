@@ -12,3 +12,9 @@ $(LIBSSP): $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSSP_SRCS))
 $(LIBSSP_ASAN): $(patsubst %.c,$(BUILD)/asan/%.o,$(LIBSSP_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# Relative names, so `make build/libssp.a` works as well as the absolute one.
+.PHONY: libssp
+libssp: $(LIBSSP)
+build/libssp.a: $(LIBSSP)
+build/libssp-asan.a: $(LIBSSP_ASAN)
