@@ -48,6 +48,7 @@ struct ssp_payload_plain {
 	uint32_t rma_word;
 	uint8_t secrets[SSP_USER_SECRETS_MAX];	/* user secret bytes */
 	size_t secrets_len;			/* 0..148 */
+	uint32_t secret_size;			/* oem_secret_size_bytes: parse/open fill it */
 };
 
 /* Encrypt with OEM key/nonce (spec §7.1) into an exact-size .ssp image. */

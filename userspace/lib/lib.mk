@@ -13,6 +13,11 @@ $(LIBSSP_ASAN): $(patsubst %.c,$(BUILD)/asan/%.o,$(LIBSSP_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# The crypto files prove they use no deprecated OpenSSL API.
+SSP_NO_DEPRECATED := -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+$(foreach d,obj asan,$(foreach f,crypto formats util,$(BUILD)/$(d)/userspace/lib/$(f).o)): \
+	CFLAGS += $(SSP_NO_DEPRECATED)
+
 # Relative names, so `make build/libssp.a` works as well as the absolute one.
 .PHONY: libssp
 libssp: $(LIBSSP)

@@ -55,6 +55,12 @@ enum ssp_series {
 #define SSP_SECRETS_MAX		152	/* RMA word + 148 bytes of OEM secrets */
 #define SSP_USER_SECRETS_MAX	148
 #define SSP_MP13_OEM_KEYS	8
+/*
+ * Field offsets: magic @0, version @4, key field @8 (MP15 oem_ecdsa_pubk 64
+ * bytes, MP13 oem_rpkth 32 bytes), then size, tag, encrypted secrets. The
+ * payload AAD is everything before the tag: 76 bytes (MP15), 44 (MP13).
+ */
+#define SSP_PAYLOAD_OFF_KEY	8
 
 /* RMA word (spec §7.1): unlock in bits 14:0, relock in bits 29:15. */
 #define SSP_RMA_PASSWORD_MAX	0x7FFF
@@ -134,6 +140,27 @@ static inline const struct ssp_otp_map *ssp_otp_map(enum ssp_series s)
 static inline unsigned int ssp_payload_size(enum ssp_series s)
 {
 	return s == SSP_SERIES_MP13 ? SSP_PAYLOAD_SIZE_MP13 : SSP_PAYLOAD_SIZE_MP15;
+}
+
+/* Length of the payload's key field: oem_ecdsa_pubk (MP15) or oem_rpkth (MP13). */
+static inline unsigned int ssp_payload_key_len(enum ssp_series s)
+{
+	return s == SSP_SERIES_MP13 ? SSP_HASH_LEN : SSP_PUB_LEN;
+}
+
+static inline unsigned int ssp_payload_off_size(enum ssp_series s)
+{
+	return SSP_PAYLOAD_OFF_KEY + ssp_payload_key_len(s);
+}
+
+static inline unsigned int ssp_payload_off_tag(enum ssp_series s)
+{
+	return ssp_payload_off_size(s) + 4;
+}
+
+static inline unsigned int ssp_payload_off_secrets(enum ssp_series s)
+{
+	return ssp_payload_off_tag(s) + SSP_TAG_LEN;
 }
 
 static inline unsigned int ssp_chip_id(enum ssp_series s)
