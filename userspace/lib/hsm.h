@@ -7,7 +7,10 @@
  * Crash-safety contract of every backend: ssp_hsm_license() returns a license
  * only after the decremented counter and the audit record of that license are
  * durable; a crash at any instant never yields an uncounted license; many
- * processes may share one HSM at once.
+ * processes (and threads, each call locks on its own) may share one HSM.
+ *
+ * The PIN unlocks the OEM key and nonce. It comes from a file (--pin-file)
+ * or from the environment (SSP_HSM_PIN); ssp_hsm_read_pin() does both.
  */
 #ifndef SSP_HSM_H
 #define SSP_HSM_H
@@ -18,7 +21,15 @@
 #include "err.h"
 #include "profile.h"
 
-struct ssp_hsm;
+/*
+ * Every backend's handle starts with this header (backends embed it as their
+ * first member); callers only ever hold a pointer.
+ */
+struct ssp_hsm_ops;
+struct ssp_hsm {
+	const struct ssp_hsm_ops *ops;
+	char dir[4096];
+};
 
 struct ssp_hsm_status {
 	enum ssp_series series;
@@ -26,6 +37,12 @@ struct ssp_hsm_status {
 	uint64_t issued;		/* licenses issued so far */
 	char key_fingerprint[65];	/* hex SHA-256 of a key-derived value, never the key */
 	char backend[16];		/* "soft" */
+	uint32_t fsbl_min_version;	/* written into every license */
+	uint16_t st_key_mask;		/* bit i: an ST key for product-key index i */
+	/* The last license line of the audit log (the log must contain it). */
+	uint64_t audit_seq;		/* 0: no license issued yet */
+	char audit_hash[65];
+	int64_t audit_end;		/* log size just after that line */
 };
 
 /* Who asked: recorded in the audit trail with the license. */
@@ -53,12 +70,32 @@ struct ssp_hsm_init {
 	uint64_t counter;
 	const char *st_pub_pem[16];	/* ST keys, index = product-key index; NULL = none */
 	uint32_t fsbl_min_version;
+	uint32_t kdf_iterations;	/* PBKDF2 rounds for the PIN; 0 = default */
 };
 
+#define SSP_HSM_PIN_ENV		"SSP_HSM_PIN"
+#define SSP_HSM_PIN_MAX		256
+#define SSP_HSM_KDF_DEFAULT	600000	/* PBKDF2-HMAC-SHA256 rounds */
+#define SSP_HSM_KDF_MIN		1000
+
+/*
+ * Creates dir (mode 0700) if needed and initialises a software HSM in it;
+ * -EEXIST if dir already holds an HSM (never overwritten). Refuses a nonce
+ * whose last 4 bytes are not zero.
+ */
 int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_init *init,
 		      struct ssp_err *e);
 
-/* Open the HSM in dir with the backend recorded there. */
+/*
+ * The PIN from pin_file (first line, without its newline) or, when pin_file
+ * is NULL, from $SSP_HSM_PIN. -ENOKEY when neither gives one. Wipe pin after use.
+ */
+int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp_err *e);
+
+/*
+ * Open the HSM in dir with the backend recorded there. pin NULL opens it
+ * for status only (license then fails with -EACCES). A wrong PIN is -EACCES.
+ */
 int ssp_hsm_open(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e);
 int ssp_hsm_status(struct ssp_hsm *h, struct ssp_hsm_status *st, struct ssp_err *e);
 int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
@@ -67,5 +104,14 @@ int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 void ssp_hsm_close(struct ssp_hsm *h);
 /* The directory's audit log (audit.h), for provisioning results. */
 const char *ssp_hsm_dir(struct ssp_hsm *h);
+
+/*
+ * Public fingerprint of an OEM key and nonce: hex SHA-256 over a label, key
+ * and nonce. It identifies the pair (HSM status, `sspctl secrets build`
+ * print it, so operators can match an HSM and a .ssp file) and, the key being
+ * 128 random bits, does not reveal it.
+ */
+void ssp_hsm_fingerprint(const uint8_t key[SSP_AES_KEY_LEN], const uint8_t nonce[SSP_NONCE_LEN],
+			 char out[65]);
 
 #endif /* SSP_HSM_H */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The audit trail of an HSM directory: DIR/audit.log, one JSON object per
+ * line, append-only, fsync'd, hash-chained:
+ *
+ *   {"seq":N,"time":"2026-11-23T22:04:42Z","event":"license","fields":{...},
+ *    "prev":"<hash of line N-1>","hash":"<SHA-256 of everything before ,\"hash\">"}
+ *
+ * seq starts at 1; the first line's prev is 64 zeros. The hash covers the
+ * exact bytes of the line up to (not including) ',"hash":', which contain
+ * seq, time, event, fields and prev, so editing, removing or reordering any
+ * line breaks the chain at that line.
+ *
+ * Locking: appends hold an exclusive flock on DIR/audit.log itself. The
+ * software HSM takes its own DIR/lock first and the log's lock second; the
+ * audit code never takes the HSM lock, so there is no lock-order inversion.
+ */
+#ifndef SSP_AUDIT_H
+#define SSP_AUDIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "profile.h"
+
+#define SSP_AUDIT_LOG		"audit.log"
+#define SSP_AUDIT_LINE_MAX	4096	/* longest line append writes or verify reads */
+
+/* Events written by sspctl (others are accepted). */
+#define SSP_AUDIT_EV_HSM_INIT	"hsm-init"
+#define SSP_AUDIT_EV_LICENSE	"license"
+#define SSP_AUDIT_EV_PROVISION	"provision"
+
+/* Where a line ended up: its seq, hash, and the log's size just after it. */
+struct ssp_audit_pos {
+	uint64_t seq;
+	char hash[2 * SSP_HASH_LEN + 1];
+	off_t end;
+};
+
+/*
+ * Append one record: event (a short name, [a-z0-9-]) and fields (a JSON
+ * object, may be NULL; not consumed: the caller still owns it). The line is
+ * written with one write() on an O_APPEND descriptor and fsync'd before this
+ * returns. pos (may be NULL) receives where it landed. A torn last line left
+ * by a crash during an earlier append is cut off first (it was never
+ * acknowledged to anyone).
+ */
+int ssp_audit_append(const char *dir, const char *event, json_object *fields,
+		     struct ssp_err *e);
+int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e);
+
+/* One line as read back. */
+struct ssp_audit_rec {
+	uint64_t seq;
+	const char *time;
+	const char *event;
+	json_object *fields;		/* borrowed from obj */
+	const char *prev;
+	const char *hash;
+	json_object *obj;		/* the whole line */
+	off_t start, end;		/* byte offsets of the line in the log */
+};
+
+/*
+ * Call fn for every line from byte offset from (0, or a pos.end) onwards,
+ * checking the chain as it goes. fn returns 0 to go on, anything else stops
+ * the walk and is returned. Returns -EBADMSG (message names the line) on
+ * the first bad line; -ENOENT if there is no log.
+ */
+typedef int (*ssp_audit_fn)(void *arg, const struct ssp_audit_rec *rec);
+int ssp_audit_walk(const char *dir, off_t from, ssp_audit_fn fn, void *arg,
+		   struct ssp_err *e);
+
+/*
+ * Check the whole log: every line parses, seq counts up from 1, every prev
+ * is the previous hash, every hash is right, the file ends with a newline.
+ * anchor (may be NULL) is a line that must be present with that seq and hash
+ * (the HSM records the last license line in its state, so a log cut short
+ * after it is detected). *lines gets the number of good lines. -EBADMSG with
+ * the first bad line named in e.
+ */
+int ssp_audit_verify(const char *dir, const struct ssp_audit_pos *anchor, uint64_t *lines,
+		     struct ssp_err *e);
+
+#endif /* SSP_AUDIT_H */
