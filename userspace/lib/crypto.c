@@ -260,8 +260,10 @@ int ssp_ecdh(const uint8_t priv[SSP_PRIV_LEN], const uint8_t peer[SSP_PUB_LEN], 
 	int ret;
 
 	peer_key = pkey_from_pub(peer);
-	if (!peer_key)
-		return -EINVAL;
+	if (!peer_key) {
+		ret = -EINVAL;
+		goto out;
+	}
 	ret = pkey_from_priv(priv, &key);
 	if (ret)
 		goto out;
@@ -435,9 +437,10 @@ int ssp_pem_read_pub(const char *path, uint8_t pub[SSP_PUB_LEN])
 	int ret;
 
 	ret = pem_load(path, 0, &pkey);
+	if (!ret)
+		ret = pkey_get_pub(pkey, pub);
 	if (ret)
-		return ret;
-	ret = pkey_get_pub(pkey, pub);
+		memset(pub, 0, SSP_PUB_LEN);
 	EVP_PKEY_free(pkey);
 	return ret;
 }
@@ -449,8 +452,10 @@ int ssp_pem_read_priv(const char *path, uint8_t priv[SSP_PRIV_LEN])
 	int ret;
 
 	ret = pem_load(path, 1, &pkey);
-	if (ret)
+	if (ret) {
+		ssp_wipe(priv, SSP_PRIV_LEN);
 		return ret;
+	}
 	ret = -EINVAL;
 	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 &&
 	    BN_bn2binpad(d, priv, SSP_PRIV_LEN) == SSP_PRIV_LEN && scalar_valid(priv))
@@ -645,6 +650,7 @@ int ssp_license_make(const uint8_t chip_pub[SSP_PUB_LEN],
 	struct lic_keys lk;
 	int ret;
 
+	memset(license, 0, SSP_LIC_SIZE);
 	if (params->type != SSP_LIC_TYPE_NORMAL && params->type != SSP_LIC_TYPE_LIVE)
 		return -EINVAL;
 	ret = ssp_nonce_check(oem_nonce);
@@ -653,7 +659,6 @@ int ssp_license_make(const uint8_t chip_pub[SSP_PUB_LEN],
 	ret = ssp_ec_pub_check(chip_pub);
 	if (ret)
 		return ret;
-	memset(license, 0, SSP_LIC_SIZE);
 	if (eph_priv) {
 		memcpy(eph, eph_priv, SSP_PRIV_LEN);
 		ret = ssp_ec_pub_from_priv(eph, license + SSP_LIC_OFF_EPH_PUBK);

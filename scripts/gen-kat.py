@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Known-answer vectors for crypto profile ssp-v1, computed independently of
+libssp with python3-cryptography (spec §4, §7.1, §7.2).
+
+  scripts/gen-kat.py gen DIR        write DIR/ssp-v1.txt and the PEM key files
+  scripts/gen-kat.py verify-cert ST_PUB_HEX CERT_FILE
+  scripts/gen-kat.py verify-stm32 IMAGE_FILE
+
+gen is deterministic: every key, nonce and ECDSA k is derived from a fixed
+label, so re-running it reproduces the committed files byte for byte. The
+verify commands let the C tests check libssp's own signatures with this
+second implementation (exit 0 valid, 1 invalid, 77 when python3-cryptography
+is missing, which the tests report as a skip).
+
+The vector file holds lines "name hex" ('#' starts a comment); names are
+unique, so the C test looks each one up by name.
+"""
+import hashlib
+import os
+import struct
+import sys
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import (
+        Prehashed, encode_dss_signature)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+except ImportError:
+    print("gen-kat: python3-cryptography is not installed", file=sys.stderr)
+    sys.exit(77)
+
+N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+CURVE = ec.SECP256R1()
+
+LIC_NORMAL = 0x2E505353
+LIC_LIVE = 0x4C505353
+PAYLOAD_MAGIC = 0x50505353
+STM32_MAGIC = 0x324D5453
+
+
+def sha256(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+def fixed(label, n=32):
+    """n deterministic bytes named by label."""
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += sha256(b"ssp-kat:" + label.encode() + struct.pack(">I", i))
+        i += 1
+    return out[:n]
+
+
+def priv_key(d):
+    return ec.derive_private_key(int.from_bytes(d, "big"), CURVE)
+
+
+def pub_raw(key):
+    """64-byte X||Y of a private or public key."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        key = key.public_key()
+    n = key.public_numbers()
+    return n.x.to_bytes(32, "big") + n.y.to_bytes(32, "big")
+
+
+def pub_from_raw(raw):
+    return ec.EllipticCurvePublicKey.from_encoded_point(CURVE, b"\x04" + raw)
+
+
+def scalar(label):
+    """A valid P-256 scalar from label, by the key_from_seed rule below."""
+    return key_from_seed(b"ssp-kat", label.encode())
+
+
+def key_from_seed(label, seed):
+    """libssp's ssp_ec_key_from_seed(): SHA-256(label||seed||ctr_be32), ctr from 0."""
+    for ctr in range(64):
+        d = sha256(label, seed, struct.pack(">I", ctr))
+        v = int.from_bytes(d, "big")
+        if 1 <= v < N:
+            return d
+    raise ValueError("no valid scalar")
+
+
+def ecdh(d, peer_raw):
+    return priv_key(d).exchange(ec.ECDH(), pub_from_raw(peer_raw))
+
+
+def kdf(z):
+    return sha256(z, b"\x00\x00\x00\x01") + sha256(z, b"\x00\x00\x00\x02")
+
+
+def gcm_seal(key, iv, aad, pt):
+    out = AESGCM(key).encrypt(iv, pt, aad)
+    return out[:-16], out[-16:]
+
+
+def ecdsa_sign(d, digest, k_label):
+    """ECDSA with a fixed k, so the vectors are reproducible; r and s are
+    computed here from the textbook formula, the point k*G by cryptography."""
+    dv = int.from_bytes(d, "big")
+    k = int.from_bytes(scalar(k_label), "big")
+    r = int.from_bytes(pub_raw(priv_key(k.to_bytes(32, "big")))[:32], "big") % N
+    e = int.from_bytes(digest, "big")
+    s = pow(k, -1, N) * (e + r * dv) % N
+    assert r and s
+    sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    assert ecdsa_verify(pub_raw(priv_key(d)), digest, sig)
+    return sig
+
+
+def ecdsa_verify(pub, digest, sig):
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                               int.from_bytes(sig[32:], "big"))
+    try:
+        pub_from_raw(pub).verify(der, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def license_make(chip_pub, oem_key, nonce, ltype, sid, fsbl_min, eph_d):
+    hdr = struct.pack("<IIII", ltype, sid, 1, fsbl_min) + bytes(8) + pub_raw(priv_key(eph_d))
+    k = kdf(ecdh(eph_d, chip_pub))
+    ct, tag = gcm_seal(k[0:16], k[16:28], hdr + k[32:64], nonce + oem_key)
+    lic = hdr + ct + tag
+    assert len(lic) == 136
+    return lic
+
+
+def payload_seal(key_field, rma, secrets, oem_key, nonce, size=None):
+    pt = struct.pack("<I", rma) + secrets
+    if size is None:
+        size = len(pt)
+    pt = pt[:size]
+    aad = struct.pack("<II", PAYLOAD_MAGIC, 1) + key_field + struct.pack("<I", size)
+    ct, tag = gcm_seal(oem_key, nonce[:12], aad, pt)
+    return aad + tag + ct + bytes(152 - len(ct))
+
+
+def rpkth(keys):
+    return sha256(b"".join(sha256(k if k is not None else bytes(64)) for k in keys))
+
+
+def cert_build(chip_id, counter, key_index, chip_pub, st_d):
+    body = ("%03X%02X0%02X" % (chip_id, counter, key_index)).encode() + chip_pub
+    return body + ecdsa_sign(st_d, sha256(body), "cert-k")
+
+
+def stm32_build(d, payload, entry, load, imgver, bintype, k_label):
+    hdr = bytearray(256)
+    struct.pack_into("<I", hdr, 0, STM32_MAGIC)
+    struct.pack_into("<I", hdr, 68, sum(payload) & 0xFFFFFFFF)
+    struct.pack_into("<IIIxxxxIxxxxIII", hdr, 72, 0x00010000, len(payload), entry, load,
+                     imgver, 0, 1)
+    hdr[108:172] = pub_raw(priv_key(d))
+    hdr[254] = bintype
+    hdr[4:68] = ecdsa_sign(d, sha256(bytes(hdr[72:]), payload), k_label)
+    return bytes(hdr) + payload
+
+
+def gen(outdir):
+    v = []
+
+    def put(name, value):
+        if isinstance(value, int):
+            value = struct.pack(">I", value)
+        v.append((name, value.hex()))
+
+    def comment(text):
+        v.append(("#", text))
+
+    comment("X9.63 KDF, SHA-256, empty SharedInfo: K = SHA256(Z||1) || SHA256(Z||2)")
+    z = fixed("kdf.z")
+    put("kdf.z", z)
+    put("kdf.k", kdf(z))
+
+    comment("ECDH P-256: Z = X coordinate of a*B")
+    a, b = scalar("ecdh.a"), scalar("ecdh.b")
+    put("ecdh.priv", a)
+    put("ecdh.pub", pub_raw(priv_key(a)))
+    put("ecdh.peer", pub_raw(priv_key(b)))
+    put("ecdh.z", ecdh(a, pub_raw(priv_key(b))))
+
+    comment("ssp_ec_key_from_seed: scalar = SHA256(label || seed || counter_be32)")
+    label, seed = b"sspsim chip key", fixed("seed.seed", 12)
+    d = key_from_seed(label, seed)
+    put("seed.label", label)
+    put("seed.seed", seed)
+    put("seed.priv", d)
+    put("seed.pub", pub_raw(priv_key(d)))
+
+    comment("AES-128-GCM, 96-bit IV, 16-byte tag")
+    for name, ptlen, aadlen in (("gcm1", 32, 120), ("gcm2", 152, 76), ("gcm3", 0, 44)):
+        key, iv = fixed(name + ".key", 16), fixed(name + ".iv", 12)
+        aad, pt = fixed(name + ".aad", aadlen), fixed(name + ".pt", ptlen)
+        ct, tag = gcm_seal(key, iv, aad, pt)
+        for f, val in (("key", key), ("iv", iv), ("aad", aad), ("pt", pt), ("ct", ct),
+                       ("tag", tag)):
+            put("%s.%s" % (name, f), val)
+
+    comment("ECDSA P-256 over a SHA-256 digest, raw r||s, signed by python")
+    d = scalar("ecdsa.key")
+    digest = sha256(b"ssp-v1 ecdsa vector")
+    put("ecdsa.priv", d)
+    put("ecdsa.pub", pub_raw(priv_key(d)))
+    put("ecdsa.digest", digest)
+    put("ecdsa.sig", ecdsa_sign(d, digest, "ecdsa-k"))
+
+    comment("License (spec 4.2, 7.1): chip key, fixed ephemeral key")
+    chip_d = scalar("chip")
+    chip_pub = pub_raw(priv_key(chip_d))
+    oem_key = fixed("oem.key", 16)
+    nonce = fixed("oem.nonce", 12) + bytes(4)
+    put("chip.priv", chip_d)
+    put("chip.pub", chip_pub)
+    put("oem.key", oem_key)
+    put("oem.nonce", nonce)
+    eph = scalar("lic.eph")
+    put("lic.eph", eph)
+    put("lic.fsbl_min", 0x00000003)
+    put("lic.normal", license_make(chip_pub, oem_key, nonce, LIC_NORMAL, 0, 3, eph))
+    put("lic.live_sid", 0x12345678)
+    put("lic.live", license_make(chip_pub, oem_key, nonce, LIC_LIVE, 0x12345678, 3, eph))
+    comment("authentic license whose nonce has a non-zero tail: not ssp-v1")
+    put("lic.badnonce", license_make(chip_pub, oem_key, nonce[:12] + b"\x00\x00\x00\x01",
+                                     LIC_NORMAL, 0, 3, eph))
+
+    comment("Payload MP15 (244 bytes): RMA word || 148 secret bytes")
+    oem_pub = pub_raw(priv_key(scalar("oem.ecdsa")))
+    rma = (0x1234 & 0x7FFF) | ((0x5678 & 0x7FFF) << 15)
+    secrets = fixed("secrets", 148)
+    put("pl15.oem_pub", oem_pub)
+    put("pl15.rma", rma)
+    put("pl15.secrets", secrets)
+    put("pl15.payload", payload_seal(oem_pub, rma, secrets, oem_key, nonce))
+
+    comment("Payload MP13 (212 bytes): 3 of 8 OEM keys, RMA word || 20 secret bytes")
+    keys = [pub_raw(priv_key(scalar("oem13.%d" % i))) if i < 3 else None for i in range(8)]
+    for i in range(3):
+        put("pl13.key%d" % i, keys[i])
+    r = rpkth(keys)
+    secrets13 = fixed("secrets13", 20)
+    put("pl13.rpkth", r)
+    put("pl13.rma", rma)
+    put("pl13.secrets", secrets13)
+    put("pl13.payload", payload_seal(r, rma, secrets13, oem_key, nonce))
+
+    comment("Payload MP15 with oem_secret_size_bytes = 2: a partial RMA word")
+    put("plsize2.payload", payload_seal(oem_pub, 0xBEEF, b"", oem_key, nonce, size=2))
+
+    comment("Chip certificate (spec 4.1), signed by a test ST key with python")
+    st_d = scalar("st")
+    put("st.priv", st_d)
+    put("st.pub", pub_raw(priv_key(st_d)))
+    put("cert.cert", cert_build(0x500, 0x02, 0x0A, chip_pub, st_d))
+    put("cert.product_id", b"5000200A")
+
+    comment("STM32 header v1 (spec 7.2) + 300-byte payload, signed by python")
+    fw_d = scalar("fw")
+    fw_payload = fixed("fw.payload", 300)
+    put("fw.priv", fw_d)
+    put("fw.payload", fw_payload)
+    put("fw.entry", 0x2FFC2500)
+    put("fw.load", 0x2FFC2400)
+    put("fw.imgver", 7)
+    put("fw.image", stm32_build(fw_d, fw_payload, 0x2FFC2500, 0x2FFC2400, 7, 0x10, "fw-k"))
+
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "ssp-v1.txt"), "w") as f:
+        f.write("# SPDX-License-Identifier: GPL-2.0-only\n")
+        f.write("# ssp-v1 known-answer vectors, generated by scripts/gen-kat.py with\n")
+        f.write("# python3-cryptography; test keys only. Multi-byte integers are big-endian\n")
+        f.write("# u32 here, whatever their order on the wire.\n")
+        for name, val in v:
+            f.write("# %s\n" % val if name == "#" else "%s %s\n" % (name, val))
+
+    # PEM files for the key-file readers: SPKI public, PKCS#8 and SEC1 private.
+    st = priv_key(st_d)
+    pem = {
+        "st-pub.pem": st.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "st-priv-pkcs8.pem": st.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()),
+        "st-priv-sec1.pem": st.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption()),
+        # A valid key on the wrong curve, which the readers must refuse.
+        "p384-pub.pem": ec.derive_private_key(
+            int.from_bytes(fixed("p384"), "big"), ec.SECP384R1()).public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+    }
+    for name, data in pem.items():
+        with open(os.path.join(outdir, name), "wb") as f:
+            # PEM readers skip text before the BEGIN line.
+            f.write(b"# SPDX-License-Identifier: GPL-2.0-only\n"
+                    b"# Test key of scripts/gen-kat.py: never use it for a real product.\n")
+            f.write(data)
+
+
+def verify_cert(st_pub_hex, path):
+    cert = open(path, "rb").read()
+    if len(cert) != 136:
+        return False
+    return ecdsa_verify(bytes.fromhex(st_pub_hex), sha256(cert[:72]), cert[72:])
+
+
+def verify_stm32(path):
+    img = open(path, "rb").read()
+    if len(img) < 256 or struct.unpack_from("<I", img, 0)[0] != STM32_MAGIC:
+        return False
+    (length,) = struct.unpack_from("<I", img, 76)
+    payload = img[256:]
+    if length != len(payload) or struct.unpack_from("<I", img, 68)[0] != sum(payload) & 0xFFFFFFFF:
+        return False
+    return ecdsa_verify(img[108:172], sha256(img[72:256], payload), img[4:68])
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "gen":
+        gen(argv[2])
+        return 0
+    if len(argv) == 4 and argv[1] == "verify-cert":
+        return 0 if verify_cert(argv[2], argv[3]) else 1
+    if len(argv) == 3 and argv[1] == "verify-stm32":
+        return 0 if verify_stm32(argv[2]) else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
