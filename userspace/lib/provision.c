@@ -7,6 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "audit.h"
 #include "crypto.h"
 #include "dev.h"
 #include "formats.h"
@@ -299,14 +302,9 @@ static void install_deadline_handler(void)
 	sigaction(DEADLINE_SIG, &sa, NULL);
 }
 
-int ssp_prov_ctx_init(struct ssp_prov_ctx *ctx, const uint8_t *fw, size_t fw_len,
-		      struct ssp_err *e)
+void ssp_prov_ctx_init(struct ssp_prov_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	if (!fw || fw_len == 0)
-		return ssp_errf(e, -EINVAL, "no SSP firmware image given");
-	ctx->fw = fw;
-	ctx->fw_len = fw_len;
 	for (int i = 0; i < SSP_STEP_COUNT; i++)
 		ctx->timeout_ms[i] = default_timeout[i];
 	ctx->stage_c_ms = SSP_PROV_STAGE_C_MS;
@@ -315,15 +313,14 @@ int ssp_prov_ctx_init(struct ssp_prov_ctx *ctx, const uint8_t *fw, size_t fw_len
 	ctx->audit = 1;
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_cond_init(&ctx->budget_changed, NULL);
-	for (int i = 0; i < 2; i++)
-		pthread_mutex_init(&ctx->series[i].hsm_lock, NULL);
 	pthread_once(&deadline_once, install_deadline_handler);
-	return 0;
 }
 
-int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const char *hsm_dir,
-			const uint8_t *payload, size_t payload_len, struct ssp_err *e)
+int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const uint8_t *fw,
+			size_t fw_len, const uint8_t *payload, size_t payload_len,
+			struct ssp_err *e)
 {
+	const char *hsm_dir = ssp_hsm_dir(hsm);
 	struct ssp_hsm_status st;
 	enum ssp_series ps;
 	struct ssp_prov_series *s;
@@ -346,7 +343,13 @@ int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const cha
 		return ssp_errf(e, -EEXIST, "two HSMs for %s (%s and %s): give one per series",
 				ssp_series_name(st.series), s->hsm_dir, hsm_dir);
 	}
+	if (!fw || !fw_len) {
+		ssp_hsm_close(hsm);
+		return ssp_errf(e, -EINVAL, "no SSP firmware for %s chips", ssp_series_name(st.series));
+	}
 	s->configured = 1;
+	s->fw = fw;
+	s->fw_len = fw_len;
 	s->hsm = hsm;
 	snprintf(s->hsm_dir, sizeof(s->hsm_dir), "%s", hsm_dir);
 	memcpy(s->payload, payload, payload_len);
@@ -363,7 +366,6 @@ void ssp_prov_ctx_fini(struct ssp_prov_ctx *ctx)
 		if (s->configured)
 			ssp_hsm_close(s->hsm);
 		ssp_wipe(s->payload, sizeof(s->payload));
-		pthread_mutex_destroy(&s->hsm_lock);
 	}
 	pthread_cond_destroy(&ctx->budget_changed);
 	pthread_mutex_destroy(&ctx->lock);
@@ -481,7 +483,7 @@ static int step_start(struct run *r)
 
 static int step_load_fw(struct run *r)
 {
-	return ssp_dev_load_fw(&r->dev, r->ctx->fw, r->ctx->fw_len, SSP_PHASE_FSBL,
+	return ssp_dev_load_fw(&r->dev, r->ser->fw, r->ser->fw_len, SSP_PHASE_FSBL,
 			       &r->chip->err);
 }
 
@@ -550,9 +552,7 @@ static int step_license(struct run *r)
 	};
 	int ret;
 
-	pthread_mutex_lock(&r->ser->hsm_lock);
 	ret = ssp_hsm_license(r->ser->hsm, r->cert.cert, &hctx, r->blob, &c->err);
-	pthread_mutex_unlock(&r->ser->hsm_lock);
 	if (ret == -ENOSPC) {
 		budget_used(r->ctx, r->ser, 1);
 		return ssp_errf(&c->err, -ENOSPC, "no license left in HSM %s (%s)",
@@ -708,6 +708,47 @@ static void create_timer(struct run *r)
 	r->have_timer = timer_create(CLOCK_MONOTONIC, &sev, &r->timer) == 0;
 }
 
+static void add_str(json_object *o, const char *key, const char *val)
+{
+	if (val && *val)
+		json_object_object_add(o, key, json_object_new_string(val));
+}
+
+/* The chip's result in its series' HSM audit log. */
+static void record_result(struct run *r)
+{
+	struct ssp_prov_chip *c = r->chip;
+	struct ssp_err e2 = { 0 };
+	char stage[2] = { c->stage, 0 };
+	json_object *f;
+
+	if (!r->ctx->audit || !r->ser)
+		return;
+	f = json_object_new_object();
+	if (!f) {
+		snprintf(c->audit_err, sizeof(c->audit_err), "out of memory");
+		return;
+	}
+	add_str(f, "serial", c->serial);
+	add_str(f, "port", c->port);
+	add_str(f, "dev", c->dev);
+	add_str(f, "series", ssp_series_name(c->series));
+	add_str(f, "result", ssp_prov_result_name(c->result));
+	add_str(f, "stage", stage);
+	add_str(f, "step", ssp_prov_step_name(c->step));
+	if (c->result != SSP_PROV_PROVISIONED && c->result != SSP_PROV_CLOSED)
+		add_str(f, "cause", c->err.msg);
+	add_str(f, "chip_message", c->chip_msg);
+	json_object_object_add(f, "license_used", json_object_new_boolean(c->license_used));
+	json_object_object_add(f, "retries", json_object_new_int(c->retries));
+	json_object_object_add(f, "duration_ms",
+			       json_object_new_int64((int64_t)((c->t_end - c->t_start) * 1000)));
+	add_str(f, "host_tool", r->ctx->host_tool);
+	if (ssp_audit_append(r->ser->hsm_dir, SSP_AUDIT_EV_PROVISION, f, &e2))
+		snprintf(c->audit_err, sizeof(c->audit_err), "%s", e2.msg);
+	json_object_put(f);
+}
+
 void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 {
 	struct run r = { .ctx = ctx, .chip = chip, .dev = { .fd = -1 } };
@@ -755,5 +796,6 @@ void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 		timer_delete(r.timer);
 	ssp_dev_close(&r.dev);
 	chip->t_end = ssp_prov_now();
+	record_result(&r);
 	report(&r);
 }

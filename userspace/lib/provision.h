@@ -15,13 +15,15 @@
  * left mid-way) is picked up from what its GetPhase says.
  *
  * Chips never wait for each other: the context lock guards only the license
- * budget, and each HSM is locked only around its (short) license call.
+ * budget, and the HSM does its own locking around its (short) license call.
+ * Each chip's result is appended to its series' HSM audit log ("provision").
  * Step deadlines of ioctls are enforced with a per-thread timer signal
  * (SIGRTMIN+1, installed without SA_RESTART by ssp_prov_ctx_init()).
  */
 #ifndef SSP_PROVISION_H
 #define SSP_PROVISION_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,14 +114,15 @@ const char *ssp_prov_result_name(enum ssp_prov_result r);	/* "provisioned" */
 unsigned int ssp_prov_default_timeout(enum ssp_prov_step step);
 #define SSP_PROV_STAGE_C_MS	60000
 
-/* One series: its HSM and .ssp payload, and its license budget. */
+/* One series: its firmware, HSM and .ssp payload, and its license budget. */
 struct ssp_prov_series {
 	int configured;
-	struct ssp_hsm *hsm;
-	char hsm_dir[256];
+	const uint8_t *fw;		/* the caller's buffer, kept until fini */
+	size_t fw_len;
+	struct ssp_hsm *hsm;		/* thread-safe (hsm.h) */
+	char hsm_dir[PATH_MAX];
 	uint8_t payload[SSP_PAYLOAD_SIZE_MP15];
 	size_t payload_len;
-	pthread_mutex_t hsm_lock;	/* held only around ssp_hsm_license() */
 	/* Under ctx->lock: */
 	uint64_t remaining;		/* licenses the HSM reported, minus issued */
 	unsigned int reserved;		/* chips of this series running */
@@ -130,8 +133,6 @@ struct ssp_prov_chip;
 typedef void (*ssp_prov_progress_fn)(void *arg, const struct ssp_prov_chip *chip);
 
 struct ssp_prov_ctx {
-	const uint8_t *fw;
-	size_t fw_len;
 	struct ssp_prov_series series[2];	/* by enum ssp_series */
 	unsigned int timeout_ms[SSP_STEP_COUNT];
 	unsigned int stage_c_ms;
@@ -161,15 +162,19 @@ struct ssp_prov_chip {
 	unsigned int retries;		/* transient errors recovered */
 	char chip_msg[128];		/* the chip's last GetPhase message */
 	struct ssp_err err;		/* cause, when not provisioned */
+	char audit_err[512];		/* why the audit record is missing, if it is */
 	double t_start, t_end;		/* CLOCK_MONOTONIC seconds */
 };
 
 /* ctx with defaults; series are added with ssp_prov_add_series(). */
-int ssp_prov_ctx_init(struct ssp_prov_ctx *ctx, const uint8_t *fw, size_t fw_len,
-		      struct ssp_err *e);
-/* Takes ownership of hsm; reads its status for the budget; checks the payload's series. */
-int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const char *hsm_dir,
-			const uint8_t *payload, size_t payload_len, struct ssp_err *e);
+void ssp_prov_ctx_init(struct ssp_prov_ctx *ctx);
+/*
+ * Takes ownership of hsm (closed on error too); reads its status for the
+ * budget; checks that the payload is of the HSM's series. fw is not copied.
+ */
+int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const uint8_t *fw,
+			size_t fw_len, const uint8_t *payload, size_t payload_len,
+			struct ssp_err *e);
 void ssp_prov_ctx_fini(struct ssp_prov_ctx *ctx);
 
 void ssp_prov_chip_init(struct ssp_prov_chip *chip, const char *arg);

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* sspctl info DEV: what the driver knows of one chip (SSP_IOC_GET_INFO). */
+#include <getopt.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "dev.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sspctl info [--json] DEV\n"
+		   "DEV is sspN, /dev/sspN or a chip serial.\n");
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ssp_err e = { 0 };
+	struct ssp_info info;
+	struct ssp_dev d;
+	int json = 0, c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return SSPCTL_OK;
+		default:
+			usage(stderr);
+			return SSPCTL_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return SSPCTL_EXIT_USAGE;
+	}
+	ret = ssp_dev_open(argv[optind], 0, &d, &e);
+	if (!ret)
+		ret = ssp_dev_info(&d, &info, &e);
+	ssp_dev_close(&d);
+	if (ret) {
+		fprintf(stderr, "sspctl info: %s\n", e.msg);
+		return SSPCTL_EXIT_FAIL;
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "dev", json_object_new_string(d.name));
+		json_object_object_add(o, "serial", json_object_new_string(info.serial));
+		json_object_object_add(o, "port", json_object_new_string(info.port_path));
+		json_object_object_add(o, "chip_id", json_object_new_int(info.chip_id));
+		json_object_object_add(o, "chip", json_object_new_string(ssp_chip_name(info.chip_id)));
+		json_object_object_add(o, "revision", json_object_new_int(info.revision));
+		json_object_object_add(o, "stage", json_object_new_string(ssp_stage_name(info.stage)));
+		json_object_object_add(o, "state", json_object_new_string(ssp_state_name(info.state)));
+		json_object_object_add(o, "generation", json_object_new_int(info.generation));
+		json_object_object_add(o, "seq", json_object_new_int(info.seq));
+		json_object_object_add(o, "transfer_size", json_object_new_int(info.transfer_size));
+		json_object_object_add(o, "alternates", json_object_new_int(info.num_alts));
+		json_object_object_add(o, "product", json_object_new_string(info.product));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_SPACED));
+		json_object_put(o);
+		return SSPCTL_OK;
+	}
+	printf("device:        /dev/%s\n", d.name);
+	printf("serial:        %s\n", info.serial);
+	printf("port:          %s\n", info.port_path);
+	printf("chip:          %s (0x%03X), revision 0x%04X\n", ssp_chip_name(info.chip_id),
+	       info.chip_id, info.revision);
+	printf("stage:         %s\n", ssp_stage_name(info.stage));
+	printf("state:         %s\n", ssp_state_name(info.state));
+	printf("generation:    %u\n", info.generation);
+	printf("transfer size: %u\n", info.transfer_size);
+	printf("alternates:    %u\n", info.num_alts);
+	printf("product:       %s\n", info.product);
+	return SSPCTL_OK;
+}
+
+SSPCTL_COMMAND(info, "info", "show what the driver knows of one chip", cmd_info);
