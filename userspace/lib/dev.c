@@ -105,6 +105,7 @@ int ssp_dev_open(const char *arg, int rw, struct ssp_dev *d, struct ssp_err *e)
 		ret = -errno;
 		return ssp_errf(e, ret, "%s: cannot open: %s (%s)", d->path, strerror(-ret),
 				ret == -EACCES ? "run as root or add yourself to the group of the udev rule" :
+				ret == -ENOENT ? "no such chip: see `sspctl list`" :
 				ssp_dev_errno_hint(ret));
 	}
 	return 0;
@@ -121,7 +122,14 @@ const char *ssp_dev_errno_hint(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case ENODEV:
-		return "the chip left the bus and its slot ended";
+		return "the chip is not on the bus (unplugged, reset, or its slot ended)";
+	case EBADFD:
+		return "the chip is not in the stage this step needs";
+	case ENOENT:
+		return "the chip has no DFU alternate for this phase";
+	case EFBIG:
+	case E2BIG:
+		return "the data is larger than the chip's alternate accepts";
 	case ESTALE:
 		return "another chip (different serial) is now on that USB port";
 	case EBUSY:
