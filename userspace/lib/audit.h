@@ -68,14 +68,15 @@ struct ssp_audit_rec {
 };
 
 /*
- * Call fn for every line from byte offset from (0, or a pos.end) onwards,
- * checking the chain as it goes. fn returns 0 to go on, anything else stops
- * the walk and is returned. Returns -EBADMSG (message names the line) on
- * the first bad line; -ENOENT if there is no log.
+ * Call fn for every line, checking the chain as it goes: from the start when
+ * after is NULL (or after->seq is 0), else for the lines that follow the line
+ * after names, which must be there with that seq, hash and end. fn returns 0
+ * to go on; anything else stops the walk and is returned. -EBADMSG (e names
+ * the line) on the first bad line; -ENOENT if there is no log.
  */
 typedef int (*ssp_audit_fn)(void *arg, const struct ssp_audit_rec *rec);
-int ssp_audit_walk(const char *dir, off_t from, ssp_audit_fn fn, void *arg,
-		   struct ssp_err *e);
+int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn,
+		   void *arg, struct ssp_err *e);
 
 /*
  * Check the whole log: every line parses, seq counts up from 1, every prev

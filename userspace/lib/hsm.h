@@ -63,6 +63,10 @@ struct ssp_hsm_ops {
 	void (*close)(struct ssp_hsm *h);
 };
 
+/* Backends; ssp_hsm_open() picks the one named in DIR/hsm.json. */
+extern const struct ssp_hsm_ops ssp_hsm_soft_ops;
+#define SSP_HSM_META		"hsm.json"
+
 struct ssp_hsm_init {
 	enum ssp_series series;
 	uint8_t key[SSP_AES_KEY_LEN];

@@ -1,0 +1,857 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Software HSM: a state directory.
+ *
+ *   hsm.json   written once by init: series, ST public keys by product-key
+ *              index, fsbl_min_version, key fingerprint, PBKDF2 salt and
+ *              rounds, and the OEM nonce||key sealed with AES-128-GCM under
+ *              a PIN-derived key. The AAD binds everything else in the
+ *              file, so editing it (say, swapping in another ST key) makes
+ *              the PIN "wrong".
+ *   state      the counter: remaining, issued, and the last audit line this
+ *              HSM wrote (seq, hash, end), authenticated with a GMAC under a
+ *              second PIN-derived key. Replaced atomically.
+ *   audit.log  the audit trail (audit.c).
+ *   lock       flock'd exclusively around every license, shared by status.
+ *
+ * Issuing a license, under the lock:
+ *   1. read and authenticate state; count the license lines the log holds
+ *      after the line state names (a run killed between steps 3 and 4);
+ *   2. refuse at 0;
+ *   3. append the license line to the audit log and fsync it: this is the
+ *      commit point, the license is counted from here on;
+ *   4. write state with the counter minus one (atomic, fsync'd);
+ *   5. unlock and return the license.
+ * A kill before 3 leaves nothing; between 3 and 5 a counted license that
+ * nobody received (the safe direction); the counter is always the initial
+ * count minus the license lines in the log. The license itself is computed
+ * before the lock, so concurrent callers only serialise on the file I/O.
+ *
+ * Not defended: someone with write access to the directory restoring an
+ * older copy of both state and audit.log (a software HSM cannot detect a
+ * consistent rollback); use the PKCS#11 backend where that matters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "audit.h"
+#include "crypto.h"
+#include "formats.h"
+#include "hsm.h"
+#include "util.h"
+
+#define META_FORMAT	"stm32-ssp-hsm"
+#define META_VERSION	1
+#define META_MAX	16384
+#define STATE_FILE	"state"
+#define STATE_MAX	4096
+#define LOCK_FILE	"lock"
+#define SALT_LEN	16
+#define ST_KEYS		16
+#define HEX_HASH	(2 * SSP_HASH_LEN + 1)
+
+/* Secrets, kept in one mlock'ed block and wiped on close. */
+struct soft_secrets {
+	uint8_t key[SSP_AES_KEY_LEN];
+	uint8_t nonce[SSP_NONCE_LEN];
+	uint8_t kwrap[SSP_AES_KEY_LEN];	/* seals key||nonce in hsm.json */
+	uint8_t kstate[SSP_AES_KEY_LEN];	/* authenticates state */
+};
+
+struct soft_hsm {
+	struct ssp_hsm base;		/* first: ssp_hsm_* take its address */
+	enum ssp_series series;
+	uint32_t fsbl_min_version;
+	uint16_t st_mask;
+	uint8_t st_pub[ST_KEYS][SSP_PUB_LEN];
+	char fingerprint[HEX_HASH];
+	struct soft_secrets *sec;	/* NULL: opened without PIN */
+};
+
+struct soft_state {
+	uint64_t remaining;
+	uint64_t issued;
+	struct ssp_audit_pos last;	/* last line this HSM wrote */
+};
+
+static const char *series_str(enum ssp_series s)
+{
+	return s == SSP_SERIES_MP13 ? "mp13" : "mp15";
+}
+
+/* Lets tests kill the process at each step of issuance (never set in production). */
+static void test_crash_point(const char *step)
+{
+	const char *want = getenv("SSP_HSM_TEST_CRASH");
+
+	if (want && !strcmp(want, step))
+		raise(SIGKILL);
+}
+
+static int path_in(const struct ssp_hsm *h, const char *name, char *out, size_t len)
+{
+	return snprintf(out, len, "%s/%s", h->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static int derive_keys(const char *pin, const uint8_t salt[SALT_LEN], uint32_t rounds,
+		       struct soft_secrets *sec)
+{
+	uint8_t out[2 * SSP_AES_KEY_LEN];
+
+	if (PKCS5_PBKDF2_HMAC(pin, strlen(pin), salt, SALT_LEN, rounds, EVP_sha256(),
+			      sizeof(out), out) != 1)
+		return -EIO;
+	memcpy(sec->kwrap, out, SSP_AES_KEY_LEN);
+	memcpy(sec->kstate, out + SSP_AES_KEY_LEN, SSP_AES_KEY_LEN);
+	ssp_wipe(out, sizeof(out));
+	return 0;
+}
+
+static struct soft_secrets *secrets_alloc(void)
+{
+	struct soft_secrets *sec = calloc(1, sizeof(*sec));
+
+	if (sec)
+		mlock(sec, sizeof(*sec));	/* best effort: keep them out of swap */
+	return sec;
+}
+
+static void secrets_free(struct soft_secrets *sec)
+{
+	if (!sec)
+		return;
+	ssp_wipe(sec, sizeof(*sec));
+	munlock(sec, sizeof(*sec));
+	free(sec);
+}
+
+/* AAD of the sealed key: everything in hsm.json that the key must stay bound to. */
+static int meta_aad(const struct soft_hsm *s, const uint8_t salt[SALT_LEN], uint32_t rounds,
+		    char *out, size_t len)
+{
+	uint8_t table[ST_KEYS * (1 + SSP_PUB_LEN)], h[SSP_HASH_LEN];
+	char th[HEX_HASH], sh[2 * SALT_LEN + 1];
+	int i, ret;
+
+	for (i = 0; i < ST_KEYS; i++) {
+		table[i * (1 + SSP_PUB_LEN)] = !!(s->st_mask & (1u << i));
+		memcpy(table + i * (1 + SSP_PUB_LEN) + 1, s->st_pub[i], SSP_PUB_LEN);
+	}
+	ret = ssp_sha256(table, sizeof(table), h);
+	if (ret)
+		return ret;
+	ssp_hex_encode(h, sizeof(h), th);
+	ssp_hex_encode(salt, SALT_LEN, sh);
+	if (snprintf(out, len, "%s/%d|soft|%s|fsbl=%" PRIu32 "|fp=%s|st=%s|kdf=%" PRIu32 ":%s",
+		     META_FORMAT, META_VERSION, series_str(s->series), s->fsbl_min_version,
+		     s->fingerprint, th, rounds, sh) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void state_aad(const struct soft_hsm *s, const struct soft_state *st, char *out,
+		      size_t len)
+{
+	snprintf(out, len, "%s-state/%d|fp=%s|remaining=%" PRIu64 "|issued=%" PRIu64
+		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, META_VERSION, s->fingerprint,
+		 st->remaining, st->issued, st->last.seq, st->last.hash, (long long)st->last.end);
+}
+
+static int get_u64(json_object *o, const char *key, uint64_t *v)
+{
+	json_object *x;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
+		return -EINVAL;
+	n = json_object_get_int64(x);
+	if (n < 0)
+		return -EINVAL;
+	*v = n;
+	return 0;
+}
+
+static int get_hex(json_object *o, const char *key, uint8_t *out, size_t len)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_string))
+		return -EINVAL;
+	return ssp_hex_decode(json_object_get_string(x), out, len);
+}
+
+static void add_hex(json_object *o, const char *key, const uint8_t *in, size_t len)
+{
+	char hex[2 * 64 + 1];
+
+	ssp_hex_encode(in, len, hex);
+	json_object_object_add(o, key, json_object_new_string(hex));
+}
+
+/* Write state, authenticated under kstate. */
+static int state_write(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
+{
+	char aad[512], path[PATH_MAX];
+	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
+	json_object *o, *a;
+	const char *txt;
+	int ret;
+
+	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
+		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	state_aad(s, st, aad, sizeof(aad));
+	ret = ssp_random(iv, sizeof(iv));
+	if (!ret)
+		ret = ssp_gcm_encrypt(s->sec->kstate, iv, aad, strlen(aad), NULL, 0, NULL, tag);
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: authenticating the counter state failed", s->base.dir);
+	o = json_object_new_object();
+	a = json_object_new_object();
+	if (!o || !a) {
+		json_object_put(o);
+		json_object_put(a);
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	}
+	json_object_object_add(o, "remaining", json_object_new_int64(st->remaining));
+	json_object_object_add(o, "issued", json_object_new_int64(st->issued));
+	json_object_object_add(a, "seq", json_object_new_int64(st->last.seq));
+	json_object_object_add(a, "hash", json_object_new_string(st->last.hash));
+	json_object_object_add(a, "end", json_object_new_int64(st->last.end));
+	json_object_object_add(o, "audit", a);
+	add_hex(o, "iv", iv, sizeof(iv));
+	add_hex(o, "mac", tag, sizeof(tag));
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	json_object_put(o);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: saving the license counter", s->base.dir);
+	return 0;
+}
+
+/* Read state; authenticate it when the PIN was given. */
+static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
+{
+	char buf[STATE_MAX + 1], path[PATH_MAX], aad[512];
+	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
+	json_object *o, *a, *x;
+	uint64_t end;
+	size_t len;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
+		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	ret = ssp_read_file(path, buf, STATE_MAX, &len, e);
+	if (ret == -ENOENT)
+		return ssp_errf(e, -ENOENT, "HSM %s: no state file: its initialisation did not finish; remove the directory and run `sspctl hsm init` again",
+				s->base.dir);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: reading the counter", s->base.dir);
+	buf[len] = '\0';
+	o = json_tokener_parse(buf);
+	ret = -EINVAL;
+	if (!o || get_u64(o, "remaining", &st->remaining) || get_u64(o, "issued", &st->issued) ||
+	    !json_object_object_get_ex(o, "audit", &a) || get_u64(a, "seq", &st->last.seq) ||
+	    get_u64(a, "end", &end) || !json_object_object_get_ex(a, "hash", &x) ||
+	    !json_object_is_type(x, json_type_string) ||
+	    strlen(json_object_get_string(x)) != HEX_HASH - 1 ||
+	    get_hex(o, "iv", iv, sizeof(iv)) || get_hex(o, "mac", tag, sizeof(tag)))
+		goto bad;
+	strcpy(st->last.hash, json_object_get_string(x));
+	st->last.end = end;
+	ret = 0;
+	if (s->sec) {
+		state_aad(s, st, aad, sizeof(aad));
+		if (ssp_gcm_decrypt(s->sec->kstate, iv, aad, strlen(aad), NULL, 0, NULL, tag)) {
+			json_object_put(o);
+			return ssp_errf(e, -EBADMSG, "HSM %s: %s was modified or comes from another HSM (its MAC does not verify); no license is issued until it is restored",
+					s->base.dir, path);
+		}
+	}
+bad:
+	json_object_put(o);
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: %s is damaged (not the expected JSON); restore it from a backup",
+				s->base.dir, path);
+	return 0;
+}
+
+/*
+ * Licenses counted by the log but not yet by state (a run killed between
+ * its audit append and its state write): fold them into st.
+ */
+struct recover_ctx {
+	struct soft_state *st;
+	uint64_t found;
+};
+
+static int recover_line(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct recover_ctx *r = arg;
+
+	if (strcmp(rec->event, SSP_AUDIT_EV_LICENSE))
+		return 0;
+	r->found++;
+	r->st->last.seq = rec->seq;
+	memcpy(r->st->last.hash, rec->hash, HEX_HASH);
+	r->st->last.end = rec->end;
+	return 0;
+}
+
+static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *found,
+			 struct ssp_err *e)
+{
+	struct recover_ctx r = { .st = st };
+	struct ssp_audit_pos after = st->last;
+	int ret;
+
+	ret = ssp_audit_walk(s->base.dir, &after, recover_line, &r, e);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: checking the audit log against the counter", s->base.dir);
+	if (r.found > st->remaining)
+		return ssp_errf(e, -EBADMSG, "HSM %s: the audit log holds %" PRIu64 " license records the counter does not know of, more than it had left; the log or the state was tampered with",
+				s->base.dir, r.found);
+	st->remaining -= r.found;
+	st->issued += r.found;
+	*found = r.found;
+	return 0;
+}
+
+static int lock_dir(struct soft_hsm *s, int how, struct ssp_err *e)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (path_in(&s->base, LOCK_FILE, path, sizeof(path)))
+		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	/* A fresh open per call: flock then also excludes other threads of this process. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);	/* status on a read-only HSM */
+	if (fd < 0)
+		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s; check the directory's permissions",
+				s->base.dir, path, strerror(errno));
+	while (flock(fd, how) < 0) {
+		if (errno != EINTR) {
+			int err = errno;
+
+			close(fd);
+			return ssp_errf(e, -err, "HSM %s: cannot lock %s: %s", s->base.dir, path,
+					strerror(err));
+		}
+	}
+	return fd;
+}
+
+static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct soft_state st;
+	uint64_t found;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	fd = lock_dir(s, LOCK_SH, e);
+	if (fd < 0)
+		return fd;
+	ret = state_read(s, &st, e);
+	if (!ret)
+		ret = state_recover(s, &st, &found, e);
+	close(fd);
+	if (ret)
+		return ret;
+	out->series = s->series;
+	out->remaining = st.remaining;
+	out->issued = st.issued;
+	memcpy(out->key_fingerprint, s->fingerprint, HEX_HASH);
+	snprintf(out->backend, sizeof(out->backend), "soft");
+	out->fsbl_min_version = s->fsbl_min_version;
+	out->st_key_mask = s->st_mask;
+	out->audit_seq = st.last.seq;
+	memcpy(out->audit_hash, st.last.hash, HEX_HASH);
+	out->audit_end = st.last.end;
+	return 0;
+}
+
+/* Everything about the certificate, checked before any state is touched. */
+static int check_cert(struct soft_hsm *s, const uint8_t cert[SSP_CERT_SIZE],
+		      struct ssp_cert_info *ci, struct ssp_err *e)
+{
+	int ret;
+
+	if (ssp_cert_parse(cert, SSP_CERT_SIZE, ci))
+		return ssp_errf(e, -EPERM, "certificate refused: not a chip certificate (bad chip id, counter or key index field, or a public key not on P-256)");
+	if (ci->chip_id != ssp_chip_id(s->series))
+		return ssp_errf(e, -EPERM, "certificate refused: chip id %03X is not the %s (%03X) this HSM serves; use the HSM of that chip's series",
+				ci->chip_id, series_str(s->series), ssp_chip_id(s->series));
+	if (!(s->st_mask & (1u << ci->st_key_index)))
+		return ssp_errf(e, -EPERM, "certificate refused: this HSM has no ST key for product-key index %u; initialise an HSM with --st-key %u=PEM for such chips",
+				ci->st_key_index, ci->st_key_index);
+	ret = ssp_cert_verify(s->st_pub[ci->st_key_index], cert);
+	if (ret == -EBADMSG)
+		return ssp_errf(e, -EPERM, "certificate refused: the ST signature does not verify with the ST key of product-key index %u; the chip is not genuine or the HSM holds the wrong ST key",
+				ci->st_key_index);
+	if (ret)
+		return ssp_errf(e, ret, "certificate check failed: %s", strerror(-ret));
+	return 0;
+}
+
+static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
+			const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
+			struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct ssp_license_params params = {
+		.type = SSP_LIC_TYPE_NORMAL,
+		.fsbl_min_version = s->fsbl_min_version,
+	};
+	uint8_t lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN], hl[SSP_HASH_LEN];
+	char hex[HEX_HASH], product[9];
+	struct ssp_cert_info ci;
+	struct ssp_audit_pos pos;
+	struct soft_state st;
+	json_object *f = NULL;
+	uint64_t found;
+	int fd, ret;
+
+	if (!s->sec)
+		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN, which only allows status; give --pin-file or %s",
+				h->dir, SSP_HSM_PIN_ENV);
+	ret = check_cert(s, cert, &ci, e);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s", h->dir);
+	ret = ssp_license_make(ci.chip_pub, s->sec->key, s->sec->nonce, &params, NULL, lic);
+	if (!ret)
+		ret = ssp_sha256(cert, SSP_CERT_SIZE, hc);
+	if (!ret)
+		ret = ssp_sha256(lic, sizeof(lic), hl);
+	if (ret) {
+		ssp_wipe(lic, sizeof(lic));
+		return ssp_errf(e, ret, "HSM %s: computing the license failed: %s", h->dir,
+				strerror(-ret));
+	}
+	ssp_cert_product_id(&ci, product);
+
+	fd = lock_dir(s, LOCK_EX, e);
+	if (fd < 0) {
+		ssp_wipe(lic, sizeof(lic));
+		return fd;
+	}
+	test_crash_point("locked");
+	ret = state_read(s, &st, e);
+	if (!ret)
+		ret = state_recover(s, &st, &found, e);
+	if (ret)
+		goto out;
+	if (st.remaining == 0) {
+		ret = ssp_errf(e, -ENOSPC, "HSM %s: no licenses left (%" PRIu64 " issued); this HSM cannot provision more chips",
+			       h->dir, st.issued);
+		goto out;
+	}
+
+	f = json_object_new_object();
+	if (!f) {
+		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
+		goto out;
+	}
+	json_object_object_add(f, "serial", ctx && ctx->serial ? json_object_new_string(ctx->serial) : NULL);
+	json_object_object_add(f, "port", ctx && ctx->port ? json_object_new_string(ctx->port) : NULL);
+	json_object_object_add(f, "product_id", json_object_new_string(product));
+	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
+	ssp_hex_encode(hc, sizeof(hc), hex);
+	json_object_object_add(f, "cert_sha256", json_object_new_string(hex));
+	ssp_hex_encode(hl, sizeof(hl), hex);
+	json_object_object_add(f, "license_sha256", json_object_new_string(hex));
+	json_object_object_add(f, "remaining", json_object_new_int64(st.remaining - 1));
+	json_object_object_add(f, "issued", json_object_new_int64(st.issued + 1));
+	json_object_object_add(f, "host_tool", json_object_new_string(ctx && ctx->host_tool ?
+								     ctx->host_tool : "libssp"));
+	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
+
+	/* Commit point: once this line is durable the license is counted. */
+	ret = ssp_audit_append_pos(h->dir, SSP_AUDIT_EV_LICENSE, f, &pos, e);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s: recording the license (none was issued)", h->dir);
+		goto out;
+	}
+	test_crash_point("audited");
+	st.remaining--;
+	st.issued++;
+	st.last = pos;
+	/*
+	 * A failure here still leaves the license counted by its audit line
+	 * (the next call folds it in), so it is returned.
+	 */
+	if (state_write(s, &st, e) && e)
+		memset(e, 0, sizeof(*e));
+	test_crash_point("saved");
+out:
+	close(fd);
+	json_object_put(f);
+	if (!ret) {
+		test_crash_point("unlocked");
+		memcpy(license, lic, SSP_LIC_SIZE);
+	}
+	ssp_wipe(lic, sizeof(lic));
+	return ret;
+}
+
+static void soft_close(struct ssp_hsm *h)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+
+	secrets_free(s->sec);
+	ssp_wipe(s, sizeof(*s));
+	free(s);
+}
+
+/* Parse hsm.json into s; the sealed part into salt/rounds/iv/ct/tag. */
+struct sealed {
+	uint8_t salt[SALT_LEN];
+	uint32_t rounds;
+	uint8_t iv[SSP_GCM_IV_LEN];
+	uint8_t ct[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	uint8_t tag[SSP_TAG_LEN];
+};
+
+static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
+{
+	json_object *o, *v, *k, *w;
+	uint64_t n;
+	size_t i;
+	int ret = -EINVAL;
+
+	o = json_tokener_parse(txt);
+	if (!o || !json_object_object_get_ex(o, "format", &v) ||
+	    strcmp(json_object_get_string(v), META_FORMAT) || get_u64(o, "version", &n) ||
+	    n != META_VERSION)
+		goto out;
+	if (!json_object_object_get_ex(o, "series", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		goto out;
+	if (!strcmp(json_object_get_string(v), "mp15"))
+		s->series = SSP_SERIES_MP15;
+	else if (!strcmp(json_object_get_string(v), "mp13"))
+		s->series = SSP_SERIES_MP13;
+	else
+		goto out;
+	if (get_u64(o, "fsbl_min_version", &n) || n > UINT32_MAX)
+		goto out;
+	s->fsbl_min_version = n;
+	if (!json_object_object_get_ex(o, "fingerprint", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strlen(json_object_get_string(v)) != HEX_HASH - 1)
+		goto out;
+	strcpy(s->fingerprint, json_object_get_string(v));
+	if (!json_object_object_get_ex(o, "st_keys", &k) ||
+	    !json_object_is_type(k, json_type_array) || json_object_array_length(k) != ST_KEYS)
+		goto out;
+	for (i = 0; i < ST_KEYS; i++) {
+		v = json_object_array_get_idx(k, i);
+		if (!v)
+			continue;
+		if (!json_object_is_type(v, json_type_string) ||
+		    ssp_hex_decode(json_object_get_string(v), s->st_pub[i], SSP_PUB_LEN) ||
+		    ssp_ec_pub_check(s->st_pub[i]))
+			goto out;
+		s->st_mask |= 1u << i;
+	}
+	if (!s->st_mask)
+		goto out;
+	if (!json_object_object_get_ex(o, "kdf", &k) || get_u64(k, "iterations", &n) ||
+	    n < SSP_HSM_KDF_MIN || n > UINT32_MAX || get_hex(k, "salt", sd->salt, SALT_LEN))
+		goto out;
+	sd->rounds = n;
+	if (!json_object_object_get_ex(o, "sealed", &w) || get_hex(w, "iv", sd->iv, sizeof(sd->iv)) ||
+	    get_hex(w, "ct", sd->ct, sizeof(sd->ct)) || get_hex(w, "tag", sd->tag, sizeof(sd->tag)))
+		goto out;
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e)
+{
+	char path[PATH_MAX], aad[512], fp[HEX_HASH];
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	struct soft_hsm *s;
+	struct sealed sd;
+	char *buf;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	buf = calloc(1, META_MAX + 1);
+	if (!s || !buf) {
+		free(s);
+		free(buf);
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	}
+	s->base.ops = &ssp_hsm_soft_ops;
+	ret = -ENAMETOOLONG;
+	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir) ||
+	    path_in(&s->base, SSP_HSM_META, path, sizeof(path))) {
+		ssp_errf(e, ret, "HSM %s: path too long", dir);
+		goto fail;
+	}
+	ret = ssp_read_file(path, buf, META_MAX, &len, e);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s", dir);
+		goto fail;
+	}
+	buf[len] = '\0';
+	ret = meta_parse(s, buf, &sd);
+	if (ret) {
+		ssp_errf(e, ret, "HSM %s: %s is damaged or not a software HSM of this version; restore it from a backup",
+			 dir, path);
+		goto fail;
+	}
+	if (pin) {
+		s->sec = secrets_alloc();
+		if (!s->sec) {
+			ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+			goto fail;
+		}
+		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
+		if (!ret)
+			ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
+		if (ret) {
+			ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
+			goto fail;
+		}
+		ret = ssp_gcm_decrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), sd.ct, sizeof(sd.ct),
+				      pt, sd.tag);
+		if (ret) {
+			ret = ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
+				       dir, path, SSP_HSM_PIN_ENV);
+			goto fail;
+		}
+		memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
+		memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
+		ssp_wipe(pt, sizeof(pt));
+		ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
+		if (strcmp(fp, s->fingerprint)) {
+			ret = ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
+				       dir, path);
+			goto fail;
+		}
+	}
+	free(buf);
+	*out = &s->base;
+	return 0;
+fail:
+	free(buf);
+	soft_close(&s->base);
+	return ret;
+}
+
+const struct ssp_hsm_ops ssp_hsm_soft_ops = {
+	.name = "soft",
+	.open = soft_open,
+	.status = soft_status,
+	.license = soft_license,
+	.close = soft_close,
+};
+
+static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_err *e)
+{
+	char path[PATH_MAX];
+	json_object *o, *k, *w, *keys;
+	const char *txt;
+	int i, ret;
+
+	if (path_in(&s->base, SSP_HSM_META, path, sizeof(path)))
+		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	o = json_object_new_object();
+	k = json_object_new_object();
+	w = json_object_new_object();
+	keys = json_object_new_array();
+	if (!o || !k || !w || !keys) {
+		json_object_put(o);
+		json_object_put(k);
+		json_object_put(w);
+		json_object_put(keys);
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	}
+	json_object_object_add(o, "format", json_object_new_string(META_FORMAT));
+	json_object_object_add(o, "version", json_object_new_int(META_VERSION));
+	json_object_object_add(o, "backend", json_object_new_string("soft"));
+	json_object_object_add(o, "series", json_object_new_string(series_str(s->series)));
+	json_object_object_add(o, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
+	json_object_object_add(o, "fingerprint", json_object_new_string(s->fingerprint));
+	for (i = 0; i < ST_KEYS; i++) {
+		char hex[2 * SSP_PUB_LEN + 1];
+
+		if (!(s->st_mask & (1u << i))) {
+			json_object_array_add(keys, NULL);
+			continue;
+		}
+		ssp_hex_encode(s->st_pub[i], SSP_PUB_LEN, hex);
+		json_object_array_add(keys, json_object_new_string(hex));
+	}
+	json_object_object_add(o, "st_keys", keys);
+	json_object_object_add(k, "alg", json_object_new_string("pbkdf2-hmac-sha256"));
+	json_object_object_add(k, "iterations", json_object_new_int64(sd->rounds));
+	add_hex(k, "salt", sd->salt, SALT_LEN);
+	json_object_object_add(o, "kdf", k);
+	json_object_object_add(w, "alg", json_object_new_string("aes-128-gcm"));
+	json_object_object_add(w, "content", json_object_new_string("nonce||key"));
+	add_hex(w, "iv", sd->iv, sizeof(sd->iv));
+	add_hex(w, "ct", sd->ct, sizeof(sd->ct));
+	add_hex(w, "tag", sd->tag, sizeof(sd->tag));
+	json_object_object_add(o, "sealed", w);
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	json_object_put(o);
+	return ret;
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_init *init,
+		      struct ssp_err *e)
+{
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	struct soft_state st = { 0 };
+	struct soft_hsm *s;
+	struct sealed sd;
+	json_object *f, *idx;
+	char aad[512];
+	int i, fd = -1, ret;
+
+	if (!pin || !pin[0])
+		return ssp_errf(e, -ENOKEY, "HSM %s: no PIN; give --pin-file or set %s", dir,
+				SSP_HSM_PIN_ENV);
+	if (ssp_nonce_check(init->nonce))
+		return ssp_errf(e, -EINVAL, "HSM %s: the OEM nonce's last 4 bytes are not zero; ssp-v1 uses a 96-bit IV followed by 4 zero bytes: fix the nonce file",
+				dir);
+	if (init->series != SSP_SERIES_MP15 && init->series != SSP_SERIES_MP13)
+		return ssp_errf(e, -EINVAL, "HSM %s: unknown series", dir);
+	if (init->counter > INT64_MAX)
+		return ssp_errf(e, -ERANGE, "HSM %s: counter %" PRIu64 " is too large", dir, init->counter);
+	sd.rounds = init->kdf_iterations ? init->kdf_iterations : SSP_HSM_KDF_DEFAULT;
+	if (sd.rounds < SSP_HSM_KDF_MIN)
+		return ssp_errf(e, -EINVAL, "HSM %s: %u PBKDF2 rounds is too few; use at least %d",
+				dir, sd.rounds, SSP_HSM_KDF_MIN);
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	s->base.ops = &ssp_hsm_soft_ops;
+	s->series = init->series;
+	s->fsbl_min_version = init->fsbl_min_version;
+	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
+		ret = ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
+		goto out;
+	}
+	for (i = 0; i < ST_KEYS; i++) {
+		if (!init->st_pub_pem[i])
+			continue;
+		ret = ssp_pem_read_pub(init->st_pub_pem[i], s->st_pub[i]);
+		if (ret) {
+			ssp_errf(e, ret, "ST key %s (product-key index %d): not a readable P-256 public key PEM (%s); give ST's public key for chip certificates",
+				 init->st_pub_pem[i], i, strerror(-ret));
+			goto out;
+		}
+		s->st_mask |= 1u << i;
+	}
+	if (!s->st_mask) {
+		ret = ssp_errf(e, -EINVAL, "HSM %s: no ST public key; give --st-key PEM (or IDX=PEM)", dir);
+		goto out;
+	}
+	ssp_hsm_fingerprint(init->key, init->nonce, s->fingerprint);
+
+	ret = ssp_mkdir_p(dir, 0700);
+	if (ret) {
+		ssp_errf(e, ret, "HSM %s: cannot create the directory: %s", dir, strerror(-ret));
+		goto out;
+	}
+	fd = lock_dir(s, LOCK_EX, e);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	if (exists_in(dir, SSP_HSM_META) || exists_in(dir, STATE_FILE) ||
+	    exists_in(dir, SSP_AUDIT_LOG)) {
+		ret = ssp_errf(e, -EEXIST, "HSM %s: already initialised (or left from an earlier one); an HSM is never overwritten: use another --dir",
+			       dir);
+		goto out;
+	}
+
+	s->sec = secrets_alloc();
+	if (!s->sec) {
+		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+		goto out;
+	}
+	ret = ssp_random(sd.salt, sizeof(sd.salt));
+	if (!ret)
+		ret = ssp_random(sd.iv, sizeof(sd.iv));
+	if (!ret)
+		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
+	if (!ret)
+		ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
+	if (!ret) {
+		memcpy(pt, init->nonce, SSP_NONCE_LEN);
+		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
+		ret = ssp_gcm_encrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), pt, sizeof(pt), sd.ct,
+				      sd.tag);
+		ssp_wipe(pt, sizeof(pt));
+	}
+	if (ret) {
+		ssp_errf(e, ret, "HSM %s: sealing the OEM key failed", dir);
+		goto out;
+	}
+	ret = meta_write(s, &sd, e);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s", dir);
+		goto out;
+	}
+
+	f = json_object_new_object();
+	idx = json_object_new_array();
+	for (i = 0; i < ST_KEYS; i++)
+		if (s->st_mask & (1u << i))
+			json_object_array_add(idx, json_object_new_int(i));
+	json_object_object_add(f, "backend", json_object_new_string("soft"));
+	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
+	json_object_object_add(f, "fingerprint", json_object_new_string(s->fingerprint));
+	json_object_object_add(f, "counter", json_object_new_int64(init->counter));
+	json_object_object_add(f, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
+	json_object_object_add(f, "st_key_indexes", idx);
+	ret = ssp_audit_append_pos(dir, SSP_AUDIT_EV_HSM_INIT, f, &st.last, e);
+	json_object_put(f);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s", dir);
+		goto out;
+	}
+	/* state last: its presence says the initialisation finished. */
+	st.remaining = init->counter;
+	ret = state_write(s, &st, e);
+out:
+	if (fd >= 0)
+		close(fd);
+	soft_close(&s->base);
+	return ret;
+}
