@@ -4,6 +4,7 @@
 libssp with python3-cryptography (spec §4, §7.1, §7.2).
 
   scripts/gen-kat.py gen DIR        write DIR/ssp-v1.txt and the PEM key files
+  scripts/gen-kat.py corpus DIR OUT write fuzz seeds OUT/<target>/<vector> from DIR
   scripts/gen-kat.py verify-cert ST_PUB_HEX CERT_FILE
   scripts/gen-kat.py verify-stm32 IMAGE_FILE
 
@@ -306,6 +307,29 @@ def gen(outdir):
             f.write(data)
 
 
+# Fuzz target -> the vectors that seed its corpus.
+CORPUS = {
+    "fuzz_cert": ["cert.cert"],
+    "fuzz_license": ["lic.normal", "lic.live", "lic.badnonce"],
+    "fuzz_payload": ["pl15.payload", "pl13.payload", "plsize2.payload"],
+    "fuzz_stm32": ["fw.image"],
+}
+
+
+def corpus(katdir, outdir):
+    vec = {}
+    with open(os.path.join(katdir, "ssp-v1.txt")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                parts = line.split()
+                vec[parts[0]] = bytes.fromhex(parts[1] if len(parts) > 1 else "")
+    for target, names in CORPUS.items():
+        os.makedirs(os.path.join(outdir, target), exist_ok=True)
+        for name in names:
+            with open(os.path.join(outdir, target, name), "wb") as f:
+                f.write(vec[name])
+
+
 def verify_cert(st_pub_hex, path):
     cert = open(path, "rb").read()
     if len(cert) != 136:
@@ -327,6 +351,9 @@ def verify_stm32(path):
 def main(argv):
     if len(argv) == 3 and argv[1] == "gen":
         gen(argv[2])
+        return 0
+    if len(argv) == 4 and argv[1] == "corpus":
+        corpus(argv[2], argv[3])
         return 0
     if len(argv) == 4 and argv[1] == "verify-cert":
         return 0 if verify_cert(argv[2], argv[3]) else 1
