@@ -25,8 +25,20 @@ module:
 	@echo "driver/ has no sources yet"
 endif
 
-# Static checks of the kernel code: checkpatch --strict and sparse.
-kcheck: $(CHECKPATCH)
-	perl $(CHECKPATCH) --no-tree --strict --terse -f $(wildcard driver/*.[ch]) uapi/linux/stm32_ssp.h
-	$(MAKE) -C $(call kdir,6.1) M=$(BUILD)/ko/6.1 C=2 modules
-.PHONY: kcheck
+# Static checks of the kernel code: checkpatch --strict and sparse, on both
+# kernels; any output fails. Out of tree, checkpatch cannot learn the kernel's
+# own CamelCase names (USB descriptor fields) from include/; BIT() does not
+# exist in uapi headers; driver/compat.h is the one place that may test the
+# kernel version.
+KCHECKPATCH = perl $(CHECKPATCH) --no-tree --strict --terse --ignore CAMELCASE
+kcheck: $(CHECKPATCH) $(foreach k,$(KERNELS),kcheck-sparse-$(k))
+	$(KCHECKPATCH) -f $(filter-out driver/compat.h,$(wildcard driver/*.[ch]))
+	$(KCHECKPATCH) --ignore LINUX_VERSION_CODE -f driver/compat.h
+	$(KCHECKPATCH) --ignore BIT_MACRO -f uapi/linux/stm32_ssp.h
+
+$(foreach k,$(KERNELS),kcheck-sparse-$(k)): kcheck-sparse-%: module
+	@echo "sparse (C=2) on Linux $*"
+	@$(MAKE) --no-print-directory -C $(call kdir,$*) M=$(BUILD)/ko/$* C=2 modules \
+		> $(BUILD)/ko/$*/sparse.log 2>&1 || { cat $(BUILD)/ko/$*/sparse.log; exit 1; }
+	@! grep -v '^  [A-Z0-9]\+ \|Skipping BTF' $(BUILD)/ko/$*/sparse.log
+.PHONY: kcheck $(foreach k,$(KERNELS),kcheck-sparse-$(k))

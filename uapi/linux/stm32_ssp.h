@@ -273,6 +273,7 @@ enum ssp_genl_cmd {
 	SSP_CMD_GONE,
 	__SSP_CMD_MAX,
 };
+
 #define SSP_CMD_MAX (__SSP_CMD_MAX - 1)
 
 /**
@@ -302,6 +303,7 @@ enum ssp_genl_attr {
 	SSP_A_SEQ,
 	__SSP_A_MAX,
 };
+
 #define SSP_A_MAX (__SSP_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_STM32_SSP_H */

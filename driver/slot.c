@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stm32_ssp: slots. A slot is one chip on one USB port. The chip resets
+ * three times during SSP; each time it comes back on the same port with the
+ * same serial it re-attaches to the same slot (same /dev/sspN, same open
+ * files, generation + 1). Another serial on the port ends the old slot. A
+ * slot whose chip does not come back within grace_ms ends.
+ *
+ * Lock order: ssp_slots_lock, then a slot's io_mutex, then its lock.
+ */
+#include <linux/device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "ssp.h"
+
+/* The slot list; also serialises attach, replace and end decisions. */
+static DEFINE_MUTEX(ssp_slots_lock);
+static LIST_HEAD(ssp_slots);
+
+static void ssp_slot_release(struct kref *kref)
+{
+	struct ssp_slot *slot = container_of(kref, struct ssp_slot, kref);
+
+	ssp_minor_free(slot->minor);
+	kfree(slot);
+}
+
+void ssp_slot_put(struct ssp_slot *slot)
+{
+	kref_put(&slot->kref, ssp_slot_release);
+}
+
+/* Wake waiters and pollers, and tell netlink listeners. */
+void ssp_slot_changed(struct ssp_slot *slot)
+{
+	wake_up_all(&slot->wait);
+	ssp_nl_event(slot, SSP_CMD_STATE);
+}
+
+/* Take the attached device's identity; io_mutex and lock held. */
+static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
+{
+	slot->dfu = dfu;
+	slot->stage = dfu->id.stage;
+	slot->chip_id = dfu->id.chip_id;
+	slot->revision = dfu->id.revision;
+	strscpy(slot->product, dfu->id.product, sizeof(slot->product));
+	slot->transfer_size = dfu->transfer_size;
+	slot->num_alts = dfu->num_altsetting;
+	slot->state = SSP_STATE_READY;
+}
+
+/* End a slot: ssp_slots_lock held; the caller then calls ssp_slot_finish(). */
+static void ssp_slot_end(struct ssp_slot *slot, bool replaced)
+{
+	list_del_init(&slot->node);
+	spin_lock(&slot->lock);
+	slot->state = SSP_STATE_GONE;
+	slot->replaced = replaced;
+	slot->seq++;
+	spin_unlock(&slot->lock);
+	wake_up_all(&slot->wait);
+	ssp_nl_event(slot, SSP_CMD_GONE);
+	device_destroy(&ssp_class, ssp_devt(slot->minor));
+	slot->dev = NULL;
+}
+
+/* After ssp_slot_end(), without ssp_slots_lock: drop the list's reference. */
+static void ssp_slot_finish(struct ssp_slot *slot)
+{
+	cancel_delayed_work_sync(&slot->grace_work);
+	ssp_slot_put(slot);
+}
+
+static void ssp_grace_work(struct work_struct *work)
+{
+	struct ssp_slot *slot = container_of(to_delayed_work(work),
+					     struct ssp_slot, grace_work);
+	bool end;
+
+	mutex_lock(&ssp_slots_lock);
+	spin_lock(&slot->lock);
+	end = slot->state == SSP_STATE_ABSENT;
+	spin_unlock(&slot->lock);
+	if (end)
+		ssp_slot_end(slot, false);
+	mutex_unlock(&ssp_slots_lock);
+	/* The list's reference; the slot may be freed here, work included. */
+	if (end)
+		ssp_slot_put(slot);
+}
+
+static struct ssp_slot *ssp_slot_new(struct ssp_dfu *dfu, const char *port)
+{
+	struct ssp_slot *slot;
+	int minor;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
+	if (!slot)
+		return ERR_PTR(-ENOMEM);
+	minor = ssp_minor_alloc();
+	if (minor < 0) {
+		kfree(slot);
+		return ERR_PTR(minor);
+	}
+	kref_init(&slot->kref);
+	INIT_LIST_HEAD(&slot->node);
+	slot->minor = minor;
+	strscpy(slot->port, port, sizeof(slot->port));
+	strscpy(slot->serial, dfu->udev->serial ?: "", sizeof(slot->serial));
+	mutex_init(&slot->io_mutex);
+	spin_lock_init(&slot->lock);
+	init_waitqueue_head(&slot->wait);
+	INIT_DELAYED_WORK(&slot->grace_work, ssp_grace_work);
+	INIT_DELAYED_WORK(&slot->boot_work, ssp_boot_work);
+	ssp_slot_take_ident(slot, dfu);
+
+	/* No parent: the slot outlives each USB device of the chip. */
+	slot->dev = device_create(&ssp_class, NULL, ssp_devt(minor), slot,
+				  "ssp%u", minor);
+	if (IS_ERR(slot->dev)) {
+		int ret = PTR_ERR(slot->dev);
+
+		ssp_minor_free(minor);
+		kfree(slot);
+		return ERR_PTR(ret);
+	}
+	return slot;
+}
+
+static bool ssp_slot_attached(struct ssp_slot *slot)
+{
+	bool attached;
+
+	spin_lock(&slot->lock);
+	attached = slot->dfu;
+	spin_unlock(&slot->lock);
+	return attached;
+}
+
+static struct ssp_slot *ssp_slot_find_port(const char *port)
+{
+	struct ssp_slot *slot;
+
+	list_for_each_entry(slot, &ssp_slots, node)
+		if (!strcmp(slot->port, port))
+			return slot;
+	return NULL;
+}
+
+/**
+ * ssp_slot_attach() - give a probed chip its slot
+ * @dfu: the bound interface, identified
+ *
+ * Return: the slot, with a reference for the interface, or an ERR_PTR.
+ */
+struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
+{
+	struct ssp_slot *slot, *old = NULL;
+	char port[SSP_PORT_LEN];
+	const char *serial = dfu->udev->serial ?: "";
+
+	snprintf(port, sizeof(port), "%d-%s", dfu->udev->bus->busnum,
+		 dfu->udev->devpath);
+
+	mutex_lock(&ssp_slots_lock);
+	slot = ssp_slot_find_port(port);
+	if (slot && !ssp_slot_attached(slot) && !strcmp(slot->serial, serial)) {
+		/* The grace work re-checks the state under ssp_slots_lock. */
+		cancel_delayed_work(&slot->grace_work);
+		mutex_lock(&slot->io_mutex);
+		spin_lock(&slot->lock);
+		ssp_slot_take_ident(slot, dfu);
+		slot->generation++;
+		slot->seq++;
+		spin_unlock(&slot->lock);
+		mutex_unlock(&slot->io_mutex);
+		kref_get(&slot->kref);
+		wake_up_all(&slot->wait);
+		ssp_nl_event(slot, SSP_CMD_REATTACH);
+		mutex_unlock(&ssp_slots_lock);
+		return slot;
+	}
+	if (slot) {
+		old = slot;
+		ssp_slot_end(old, true);
+	}
+	slot = ssp_slot_new(dfu, port);
+	if (!IS_ERR(slot)) {
+		list_add_tail(&slot->node, &ssp_slots);
+		kref_get(&slot->kref);
+		ssp_nl_event(slot, SSP_CMD_NEW);
+	}
+	mutex_unlock(&ssp_slots_lock);
+	if (old)
+		ssp_slot_finish(old);
+	return slot;
+}
+
+/**
+ * ssp_slot_detach() - the slot's chip left the bus (disconnect)
+ * @slot: the slot; its interface reference is dropped
+ *
+ * cdc-wdm's order: flag and wake first, then kill the URBs, then take the
+ * I/O lock (the step holding it ends at once), then change the state.
+ */
+void ssp_slot_detach(struct ssp_slot *slot)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	bool gone;
+
+	spin_lock(&slot->lock);
+	set_bit(SSP_DFU_DISCONNECTING, &dfu->flags);
+	spin_unlock(&slot->lock);
+	wake_up_all(&slot->wait);
+	ssp_dfu_kill(dfu);
+
+	mutex_lock(&slot->io_mutex);
+	spin_lock(&slot->lock);
+	slot->dfu = NULL;
+	gone = slot->state == SSP_STATE_GONE;
+	if (!gone) {
+		slot->state = SSP_STATE_ABSENT;
+		slot->stage = SSP_STAGE_UNKNOWN;
+		slot->seq++;
+		/* Under the lock: ssp_slot_end() sets GONE under it too. */
+		queue_delayed_work(system_wq, &slot->grace_work,
+				   msecs_to_jiffies(READ_ONCE(ssp_grace_ms)));
+	}
+	spin_unlock(&slot->lock);
+	mutex_unlock(&slot->io_mutex);
+	cancel_delayed_work_sync(&slot->boot_work);
+	if (!gone)
+		ssp_slot_changed(slot);
+	ssp_dfu_free(dfu);
+	ssp_slot_put(slot);
+}
+
+struct ssp_slot *ssp_slot_get_by_minor(unsigned int minor)
+{
+	struct ssp_slot *slot, *found = NULL;
+
+	mutex_lock(&ssp_slots_lock);
+	list_for_each_entry(slot, &ssp_slots, node) {
+		if (slot->minor == minor) {
+			kref_get(&slot->kref);
+			found = slot;
+			break;
+		}
+	}
+	mutex_unlock(&ssp_slots_lock);
+	return found;
+}
+
+/* The live slot with the smallest minor >= @from (dump cursor), referenced. */
+struct ssp_slot *ssp_slot_next(unsigned int from)
+{
+	struct ssp_slot *slot, *found = NULL;
+
+	mutex_lock(&ssp_slots_lock);
+	list_for_each_entry(slot, &ssp_slots, node)
+		if (slot->minor >= from && (!found || slot->minor < found->minor))
+			found = slot;
+	if (found)
+		kref_get(&found->kref);
+	mutex_unlock(&ssp_slots_lock);
+	return found;
+}
+
+/* Module unload: the USB driver is gone, so every slot is absent. */
+void ssp_slot_end_all(void)
+{
+	struct ssp_slot *slot;
+
+	for (;;) {
+		mutex_lock(&ssp_slots_lock);
+		slot = list_first_entry_or_null(&ssp_slots, struct ssp_slot, node);
+		if (slot)
+			ssp_slot_end(slot, false);
+		mutex_unlock(&ssp_slots_lock);
+		if (!slot)
+			break;
+		ssp_slot_finish(slot);
+	}
+}
+
+/**
+ * ssp_slot_usable() - may a step talk to the chip now?
+ * @slot: the slot, io_mutex held
+ *
+ * Return: 0; -ENODEV when the chip is absent or leaving, or the slot ended;
+ * -ESTALE when another chip replaced it; -EAGAIN while an image boots.
+ */
+int ssp_slot_usable(struct ssp_slot *slot)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&slot->io_mutex);
+	spin_lock(&slot->lock);
+	switch (slot->state) {
+	case SSP_STATE_READY:
+		if (!slot->dfu || test_bit(SSP_DFU_DISCONNECTING, &slot->dfu->flags))
+			ret = -ENODEV;
+		break;
+	case SSP_STATE_BOOTING:
+		ret = -EAGAIN;
+		break;
+	case SSP_STATE_ABSENT:
+		ret = -ENODEV;
+		break;
+	default:
+		ret = slot->replaced ? -ESTALE : -ENODEV;
+		break;
+	}
+	spin_unlock(&slot->lock);
+	return ret;
+}
+
+void ssp_slot_snapshot(struct ssp_slot *slot, struct ssp_info *info)
+{
+	spin_lock(&slot->lock);
+	info->chip_id = slot->chip_id;
+	info->revision = slot->revision;
+	info->stage = slot->stage;
+	info->state = slot->state;
+	info->generation = slot->generation;
+	info->seq = slot->seq;
+	info->transfer_size = slot->transfer_size;
+	info->num_alts = slot->num_alts;
+	strscpy(info->serial, slot->serial, sizeof(info->serial));
+	strscpy(info->port_path, slot->port, sizeof(info->port_path));
+	strscpy(info->product, slot->product, sizeof(info->product));
+	spin_unlock(&slot->lock);
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stm32_ssp: the SSP steps (spec 3.2), one function per ioctl. The kernel
+ * does the DFU mechanics of each step; userspace decides their order.
+ * Every step is called with the slot's io_mutex held and the slot usable
+ * (ssp_slot_usable() == 0), so slot->dfu stays valid throughout.
+ */
+#include <linux/jiffies.h>
+#include <linux/string.h>
+
+#include "ssp.h"
+
+static int ssp_need_stage(struct ssp_slot *slot, enum ssp_stage stage)
+{
+	return slot->stage == stage ? 0 : -EBADFD;
+}
+
+static int ssp_need_known_stage(struct ssp_slot *slot)
+{
+	return slot->stage == SSP_STAGE_UNKNOWN ? -EBADFD : 0;
+}
+
+/* The SSP alternate: phase 0x00 on MP15 TF-A, 0xF3 on MP13 (spec 3.2 B2). */
+static u8 ssp_cert_phase(struct ssp_slot *slot)
+{
+	return slot->chip_id == SSP_CHIP_MP15 ? SSP_PHASE_FLASHLAYOUT :
+						SSP_PHASE_SSP;
+}
+
+static int ssp_select_phase(struct ssp_dfu *dfu, u8 phase,
+			    const struct ssp_alt **altp)
+{
+	const struct ssp_alt *alt = ssp_find_alt(&dfu->id, phase);
+
+	if (!alt)
+		return -ENOENT;
+	if (altp)
+		*altp = alt;
+	return ssp_dfu_select(dfu, alt->alt);
+}
+
+/*
+ * UPLOAD SSP_UPLOAD_LEN bytes from the selected alternate (in dfuIDLE)
+ * and make sure the device does not stay in dfuUPLOAD-IDLE, where the next
+ * DNLOAD would stall (spec 2.1).
+ */
+static int ssp_upload(struct ssp_dfu *dfu, u8 *reply)
+{
+	int len, ret;
+	u8 state;
+
+	ret = ssp_dfu_make_idle(dfu);
+	if (ret)
+		return ret;
+	len = ssp_dfu_upload(dfu, reply, SSP_UPLOAD_LEN);
+	if (len < 0)
+		return len;
+	ret = ssp_dfu_getstate(dfu, &state);
+	if (!ret && state == DFU_S_UPLOAD_IDLE)
+		ret = ssp_dfu_abort(dfu);
+	return ret ? ret : len;
+}
+
+static int ssp_get_phase(struct ssp_dfu *dfu, struct ssp_phase *ph)
+{
+	int len;
+
+	len = ssp_select_phase(dfu, SSP_PHASE_VIRTUAL, NULL);
+	if (len)
+		return len;
+	len = ssp_upload(dfu, ph->reply);
+	if (len < 0)
+		return len;
+	if (len < 9)
+		return -EPROTO;
+	ph->reply_len = len;
+	ph->phase = ph->reply[0];
+	ph->address = get_unaligned_le32(ph->reply + 1);
+	ph->offset = get_unaligned_le32(ph->reply + 5);
+	ph->result = 0;
+	if (len == 10 && ph->reply[9] == 1 && ph->phase == 0 &&
+	    ph->address == 0xffffffff)
+		ph->result |= SSP_PHASE_R_DETACH_REQ;
+	if (ph->phase == SSP_PHASE_RESET)
+		ph->result |= SSP_PHASE_R_ERROR;
+	return 0;
+}
+
+int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
+{
+	int ret = ssp_need_known_stage(slot);
+
+	return ret ? ret : ssp_get_phase(slot->dfu, ph);
+}
+
+/**
+ * ssp_step_load_fw_check() - may @len bytes be loaded to @phase now?
+ * @slot: the slot
+ * @phase: target phase
+ * @len: image length
+ *
+ * Return: 0, -EBADFD outside the ROM, -ENOENT without an alternate for
+ * @phase, -EFBIG when @len exceeds the alternate's size.
+ */
+int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
+{
+	const struct ssp_alt *alt;
+	int ret;
+
+	ret = ssp_need_stage(slot, SSP_STAGE_ROM);
+	if (ret)
+		return ret;
+	alt = ssp_find_alt(&slot->dfu->id, phase);
+	if (!alt)
+		return -ENOENT;
+	return len > alt->size ? -EFBIG : 0;
+}
+
+/* MP15: the ROM starts the image on the same USB device (spec 1.2). */
+static void ssp_start_booting(struct ssp_slot *slot)
+{
+	spin_lock(&slot->lock);
+	slot->state = SSP_STATE_BOOTING;
+	slot->stage = SSP_STAGE_UNKNOWN;
+	slot->seq++;
+	slot->boot_deadline = jiffies +
+			      msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
+	spin_unlock(&slot->lock);
+	queue_delayed_work(system_wq, &slot->boot_work,
+			   msecs_to_jiffies(SSP_BOOT_POLL_MS));
+	ssp_slot_changed(slot);
+}
+
+int ssp_step_load_fw(struct ssp_slot *slot, const u8 *img, u32 len, u8 phase)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	bool rom_jumps = slot->chip_id == SSP_CHIP_MP15;
+	int ret;
+
+	ret = ssp_step_load_fw_check(slot, phase, len);
+	if (ret)
+		return ret;
+	ret = ssp_select_phase(dfu, phase, NULL);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_make_idle(dfu);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_download(dfu, img, len);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_manifest(dfu, rom_jumps);
+	if (ret)
+		return ret;
+	if (rom_jumps) {
+		ssp_start_booting(slot);
+		return 0;
+	}
+	/* MP13/MP25: the FSBL starts on DFU_DETACH and re-enumerates. */
+	ret = ssp_dfu_detach(dfu);
+	return ret == -ENODEV ? 0 : ret;
+}
+
+int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	u8 reply[SSP_UPLOAD_LEN];
+	int len;
+
+	len = ssp_need_stage(slot, SSP_STAGE_FSBL);
+	if (len)
+		return len;
+	len = ssp_select_phase(dfu, ssp_cert_phase(slot), NULL);
+	if (len)
+		return len;
+	len = ssp_upload(dfu, reply);
+	if (len < 0)
+		return len;
+	if (len != SSP_CERT_REPLY_LEN)
+		return -EPROTO;
+	cert->address = get_unaligned_le32(reply + 1);
+	cert->cert_len = SSP_CERT_LEN;
+	memcpy(cert->cert, reply + 9, SSP_CERT_LEN);
+	return 0;
+}
+
+int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,
+			  struct ssp_license *lic)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	const struct ssp_alt *alt;
+	struct ssp_phase *ph;
+	int ret;
+
+	ret = ssp_need_stage(slot, SSP_STAGE_FSBL);
+	if (ret)
+		return ret;
+	alt = ssp_find_alt(&dfu->id, ssp_cert_phase(slot));
+	if (!alt)
+		return -ENOENT;
+	if (len > alt->size)
+		return -EFBIG;
+	ret = ssp_dfu_select(dfu, alt->alt);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_make_idle(dfu);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_download(dfu, blob, len);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_manifest(dfu, false);
+	if (ret)
+		return ret;
+
+	ph = kzalloc(sizeof(*ph), GFP_KERNEL);
+	if (!ph)
+		return -ENOMEM;
+	ret = ssp_get_phase(dfu, ph);
+	if (!ret) {
+		lic->phase = ph->phase;
+		lic->address = ph->address;
+		lic->result = 0;
+		if ((ph->result & SSP_PHASE_R_DETACH_REQ) &&
+		    !(lic->flags & SSP_LICENSE_F_NO_DETACH)) {
+			ret = ssp_dfu_detach(dfu);
+			if (ret == -ENODEV)
+				ret = 0;
+			if (!ret)
+				lic->result |= SSP_LICENSE_R_DETACHED;
+		}
+	}
+	kfree(ph);
+	return ret;
+}
+
+/* A chip that leaves during DETACH did what DETACH asks for. */
+int ssp_step_detach(struct ssp_slot *slot)
+{
+	int ret = ssp_need_known_stage(slot);
+
+	if (ret)
+		return ret;
+	ret = ssp_dfu_detach(slot->dfu);
+	return ret == -ENODEV ? 0 : ret;
+}
+
+int ssp_step_recover(struct ssp_slot *slot, struct ssp_recover *rec)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	struct ssp_dfu_status st;
+	int ret;
+
+	ret = ssp_need_known_stage(slot);
+	if (ret)
+		return ret;
+	ret = ssp_dfu_getstatus(dfu, &st);
+	if (ret)
+		return ret;
+	rec->state_before = st.state;
+	rec->status_before = st.status;
+	switch (st.state) {
+	case DFU_S_ERROR:
+		/* Only here: CLRSTATUS elsewhere sends the ST DFU to dfuERROR. */
+		ret = ssp_dfu_clrstatus(dfu);
+		break;
+	case DFU_S_DNLOAD_SYNC:
+	case DFU_S_DNLOAD_IDLE:
+	case DFU_S_MANIFEST_SYNC:
+	case DFU_S_UPLOAD_IDLE:
+		ret = ssp_dfu_abort(dfu);
+		break;
+	default:
+		break;
+	}
+	if (ret)
+		return ret;
+	ret = ssp_dfu_getstatus(dfu, &st);
+	if (ret)
+		return ret;
+	rec->state_after = st.state;
+	return 0;
+}
+
+/* Boot over: READY in whatever stage answered; io_mutex held. */
+static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
+{
+	spin_lock(&slot->lock);
+	if (id) {
+		slot->stage = id->stage;
+		slot->chip_id = id->chip_id;
+		slot->revision = id->revision;
+		strscpy(slot->product, id->product, sizeof(slot->product));
+	}
+	slot->state = SSP_STATE_READY;
+	slot->seq++;
+	spin_unlock(&slot->lock);
+	ssp_slot_changed(slot);
+}
+
+/**
+ * ssp_boot_work() - MP15: wait for the started image to answer
+ * @work: the slot's boot_work
+ *
+ * Re-reads the product string every SSP_BOOT_POLL_MS until it is an FSBL
+ * string, then the alternate names (the phase map changes with the
+ * firmware). Requests fail while the chip boots: that is expected.
+ */
+void ssp_boot_work(struct work_struct *work)
+{
+	struct ssp_slot *slot = container_of(to_delayed_work(work),
+					     struct ssp_slot, boot_work);
+	struct ssp_ident *id;
+	struct ssp_dfu *dfu;
+	int ret;
+
+	id = kzalloc(sizeof(*id), GFP_KERNEL);
+	mutex_lock(&slot->io_mutex);
+	dfu = slot->dfu;
+	if (!dfu || ssp_dfu_gone(dfu) || slot->state != SSP_STATE_BOOTING)
+		goto out;
+	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_POLL_MS * 10) : -ENOMEM;
+	if (!ret && id->stage == SSP_STAGE_FSBL) {
+		dfu->id = *id;
+		ssp_boot_done(slot, id);
+		dev_dbg(&dfu->intf->dev, "FSBL answers: %s\n", id->product);
+		goto out;
+	}
+	if (ret == -ENODEV && ssp_dfu_gone(dfu))
+		goto out;
+	if (time_after(jiffies, slot->boot_deadline)) {
+		dev_warn(&dfu->intf->dev,
+			 "the started image did not answer in %u ms\n",
+			 READ_ONCE(ssp_boot_timeout_ms));
+		ssp_boot_done(slot, NULL);
+		goto out;
+	}
+	queue_delayed_work(system_wq, &slot->boot_work,
+			   msecs_to_jiffies(SSP_BOOT_POLL_MS));
+out:
+	mutex_unlock(&slot->io_mutex);
+	kfree(id);
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * stm32_ssp: the USB driver. Binds to ST DFU interfaces (0483:DF11, class
+ * FE/01/02) and keeps only STM32MP ROMs and SSP firmware (spec 1.2); every
+ * other ST DFU device (U-Boot, MCUs) is refused with -ENODEV and stays
+ * available to dfu-util.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/usb.h>
+
+#include "ssp.h"
+
+#define SSP_USB_VID		0x0483
+#define SSP_USB_PID		0xdf11
+#define USB_DT_DFU_FUNCTIONAL	0x21
+#define DFU_FUNC_DESC_LEN	7	/* up to wTransferSize */
+
+static const struct usb_device_id ssp_usb_ids[] = {
+	{ USB_DEVICE_AND_INTERFACE_INFO(SSP_USB_VID, SSP_USB_PID, 0xfe, 0x01, 0x02) },
+	{ }
+};
+MODULE_DEVICE_TABLE(usb, ssp_usb_ids);
+
+/**
+ * ssp_read_ident() - read the product string and alternate names
+ * @dfu: the device
+ * @id: filled in; the phase map keeps the first alternate of each phase
+ * @timeout_ms: timeout of each string request
+ *
+ * Alternates whose name does not follow the ST grammar are not mapped.
+ *
+ * Return: 0, -ENODEV when the product string is not an STM32MP ROM or
+ * FSBL, or the error of a string request.
+ */
+int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
+		   unsigned int timeout_ms)
+{
+	char name[64];
+	unsigned int i;
+	int ret;
+
+	memset(id, 0, sizeof(*id));
+	ret = ssp_dfu_get_string(dfu, dfu->udev->descriptor.iProduct,
+				 id->product, sizeof(id->product), timeout_ms);
+	if (ret)
+		return ret;
+	ret = ssp_parse_product(id->product, id);
+	if (ret)
+		return ret;
+	for (i = 0; i < dfu->intf->num_altsetting; i++) {
+		const struct usb_host_interface *as = &dfu->intf->altsetting[i];
+		struct ssp_alt alt;
+
+		if (!as->desc.iInterface || id->num_alts == SSP_MAX_ALTS)
+			continue;
+		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, name,
+					 sizeof(name), timeout_ms);
+		if (ret)
+			return ret;
+		if (ssp_parse_alt_name(name, &alt) || ssp_find_alt(id, alt.phase))
+			continue;
+		alt.alt = as->desc.bAlternateSetting;
+		id->alts[id->num_alts++] = alt;
+	}
+	return 0;
+}
+
+/* wTransferSize from the DFU functional descriptor. */
+static int ssp_transfer_size(struct usb_interface *intf, u32 *size)
+{
+	struct usb_device *udev = interface_to_usbdev(intf);
+	u8 *desc = NULL;
+	unsigned int i;
+
+	for (i = 0; i < intf->num_altsetting && !desc; i++) {
+		struct usb_host_interface *as = &intf->altsetting[i];
+
+		if (__usb_get_extra_descriptor(as->extra, as->extralen,
+					       USB_DT_DFU_FUNCTIONAL,
+					       (void **)&desc, DFU_FUNC_DESC_LEN))
+			desc = NULL;
+	}
+	if (!desc && udev->actconfig &&
+	    __usb_get_extra_descriptor(udev->actconfig->extra,
+				       udev->actconfig->extralen,
+				       USB_DT_DFU_FUNCTIONAL, (void **)&desc,
+				       DFU_FUNC_DESC_LEN))
+		desc = NULL;
+	if (!desc)
+		return -ENODEV;
+	*size = min_t(u32, get_unaligned_le16(desc + 5), SSP_XFER_MAX);
+	return *size ? 0 : -ENODEV;
+}
+
+static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid)
+{
+	struct ssp_slot *slot;
+	struct ssp_dfu *dfu;
+	int ret;
+
+	dfu = ssp_dfu_alloc(intf);
+	if (!dfu)
+		return -ENOMEM;
+	ret = ssp_transfer_size(intf, &dfu->transfer_size);
+	if (ret)
+		goto err;
+	ret = ssp_read_ident(dfu, &dfu->id, max(READ_ONCE(ssp_io_timeout_ms), 1U));
+	if (ret)
+		goto err;
+	slot = ssp_slot_attach(dfu);
+	if (IS_ERR(slot)) {
+		ret = PTR_ERR(slot);
+		goto err;
+	}
+	usb_set_intfdata(intf, slot);
+	dev_info(&intf->dev, "STM32MP chip 0x%03x %s on ssp%u, generation %u\n",
+		 dfu->id.chip_id, ssp_stage_str(dfu->id.stage), slot->minor,
+		 slot->generation);
+	return 0;
+
+err:
+	if (ret != -ENODEV)
+		dev_err(&intf->dev, "cannot identify the DFU device: %d\n", ret);
+	ssp_dfu_free(dfu);
+	return ret;
+}
+
+static void ssp_disconnect(struct usb_interface *intf)
+{
+	struct ssp_slot *slot = usb_get_intfdata(intf);
+
+	usb_set_intfdata(intf, NULL);
+	ssp_slot_detach(slot);
+}
+
+static struct usb_driver ssp_usb_driver = {
+	.name = "stm32_ssp",
+	.probe = ssp_probe,
+	.disconnect = ssp_disconnect,
+	.id_table = ssp_usb_ids,
+};
+
+int ssp_usb_register(void)
+{
+	return usb_register(&ssp_usb_driver);
+}
+
+void ssp_usb_deregister(void)
+{
+	usb_deregister(&ssp_usb_driver);
+}
