@@ -26,7 +26,11 @@ void ssp_wipe(void *buf, size_t len);
 /* P-256 */
 int ssp_ec_pub_from_priv(const uint8_t priv[SSP_PRIV_LEN], uint8_t pub[SSP_PUB_LEN]);
 int ssp_ec_keygen(uint8_t priv[SSP_PRIV_LEN], uint8_t pub[SSP_PUB_LEN]);
-/* Deterministic key pair: scalar = SHA-256(label || seed || counter) retried until valid. */
+/*
+ * Deterministic key pair (simulated chips, test keys): scalar =
+ * SHA-256(label || seed || counter), label without its NUL, counter a
+ * big-endian u32 from 0, incremented until the scalar is in 1..n-1.
+ */
 int ssp_ec_key_from_seed(const char *label, const void *seed, size_t seed_len,
 			 uint8_t priv[SSP_PRIV_LEN], uint8_t pub[SSP_PUB_LEN]);
 int ssp_ec_pub_check(const uint8_t pub[SSP_PUB_LEN]);
@@ -37,7 +41,12 @@ int ssp_ecdsa_sign(const uint8_t priv[SSP_PRIV_LEN], const uint8_t digest[SSP_HA
 int ssp_ecdsa_verify(const uint8_t pub[SSP_PUB_LEN], const uint8_t digest[SSP_HASH_LEN],
 		     const uint8_t sig[SSP_SIG_LEN]);
 
-/* PEM files (SubjectPublicKeyInfo / PKCS#8 or SEC1) holding P-256 keys. */
+/*
+ * PEM files (SubjectPublicKeyInfo / PKCS#8 or SEC1) holding P-256 keys;
+ * -EINVAL for another curve or kind of key, -errno when the file cannot be
+ * read. Writers replace the file atomically: public 0644 (SPKI, the 178-byte
+ * file Trusted Package Creator's -pk takes), private 0600 (PKCS#8).
+ */
 int ssp_pem_read_pub(const char *path, uint8_t pub[SSP_PUB_LEN]);
 int ssp_pem_read_priv(const char *path, uint8_t priv[SSP_PRIV_LEN]);
 int ssp_pem_write_pub(const char *path, const uint8_t pub[SSP_PUB_LEN]);
@@ -54,14 +63,17 @@ int ssp_gcm_decrypt(const uint8_t key[SSP_AES_KEY_LEN], const uint8_t iv[SSP_GCM
 		    const void *aad, size_t aad_len, const void *ct, size_t len,
 		    void *pt, const uint8_t tag[SSP_TAG_LEN]);
 
-/* -EINVAL unless the last 4 bytes of the 16-byte OEM nonce are zero. */
+/* -EINVAL unless the last 4 bytes of the 16-byte OEM nonce are zero (ssp-v1). */
 int ssp_nonce_check(const uint8_t nonce[SSP_NONCE_LEN]);
 
 /*
  * License (spec §4.2, §7.1). ssp_license_make() is the HSM side: ECDH
  * between an ephemeral key (eph_priv, or a fresh random one when NULL) and
  * the chip key from the certificate, KDF, then GCM over nonce||key.
- * ssp_license_open() is the ROM side: the same with the chip private key.
+ * ssp_license_open() is the ROM side: the same with the chip private key;
+ * -EINVAL for a malformed license (type, version, ephemeral point) or an
+ * authentic one whose nonce is not ssp-v1 (last 4 bytes not zero),
+ * -EBADMSG when the tag does not verify.
  */
 struct ssp_license_params {
 	uint32_t type;			/* SSP_LIC_TYPE_NORMAL or _LIVE */
@@ -78,7 +90,7 @@ int ssp_license_open(const uint8_t chip_priv[SSP_PRIV_LEN],
 		     const uint8_t license[SSP_LIC_SIZE],
 		     uint8_t oem_key[SSP_AES_KEY_LEN], uint8_t oem_nonce[SSP_NONCE_LEN]);
 
-/* Certificate signature: ECDSA P-256 over SHA-256(cert[0..71]). */
+/* Certificate signature: ECDSA P-256 over SHA-256(cert[0..71]), raw r||s at cert[72]. */
 int ssp_cert_sign(const uint8_t st_priv[SSP_PRIV_LEN], uint8_t cert[SSP_CERT_SIZE]);
 int ssp_cert_verify(const uint8_t st_pub[SSP_PUB_LEN], const uint8_t cert[SSP_CERT_SIZE]);
 

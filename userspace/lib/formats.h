@@ -23,8 +23,13 @@ struct ssp_cert_info {
 	uint8_t st_sig[SSP_SIG_LEN];
 };
 
+/*
+ * Checks length, chip ID (500 or 501, upper-case hex), counter, RFU '0',
+ * key index (0..F, so it can index a table of 16 ST keys) and that the chip
+ * key is a P-256 point. Does not check the signature: ssp_cert_verify().
+ */
 int ssp_cert_parse(const void *buf, size_t len, struct ssp_cert_info *out);
-/* Fills bytes 0..71 from info; the signature is added by ssp_cert_sign(). */
+/* Fills bytes 0..71 from info and copies info->st_sig; ssp_cert_sign() re-signs. */
 int ssp_cert_build(const struct ssp_cert_info *info, uint8_t cert[SSP_CERT_SIZE]);
 /* Product ID as CubeProgrammer prints it, e.g. "5000200A" (9 bytes with NUL). */
 void ssp_cert_product_id(const struct ssp_cert_info *info, char out[9]);
@@ -38,6 +43,7 @@ struct ssp_license_info {
 	uint8_t eph_pub[SSP_PUB_LEN];
 };
 
+/* Checks length, type (SSP. or SSPL) and version 1; RFU bytes are not checked. */
 int ssp_license_parse(const void *buf, size_t len, struct ssp_license_info *out);
 
 /* Payload / .ssp file. */
@@ -56,10 +62,17 @@ int ssp_payload_seal(const struct ssp_payload_plain *in,
 		     const uint8_t oem_key[SSP_AES_KEY_LEN],
 		     const uint8_t oem_nonce[SSP_NONCE_LEN],
 		     uint8_t *out, size_t out_len);
-/* Parse the cleartext header fields only (no key needed). */
+/*
+ * Parse the cleartext header fields only (no key needed): exact length for
+ * the series, magic, version, size 1..152. Bytes of the secrets field past
+ * size are ignored, as the ROM ignores them.
+ */
 int ssp_payload_parse(const void *buf, size_t len, enum ssp_series series,
 		      struct ssp_payload_plain *hdr);
-/* Verify and decrypt; out->secrets/rma_word filled. -EBADMSG on a bad tag. */
+/*
+ * Verify and decrypt; out->secrets/rma_word filled. -EBADMSG on a bad tag.
+ * A size below 4 gives a partial RMA word whose missing bytes read as zero.
+ */
 int ssp_payload_open(const void *buf, size_t len, enum ssp_series series,
 		     const uint8_t oem_key[SSP_AES_KEY_LEN],
 		     const uint8_t oem_nonce[SSP_NONCE_LEN],
@@ -81,11 +94,24 @@ struct ssp_stm32_image {
 	const uint8_t *payload;			/* points into the parsed buffer */
 };
 
-/* Checks magic, version, length and checksum; not the signature. */
+/*
+ * Checks magic, version, length (image_length must be exactly len - 256)
+ * and checksum; not the signature.
+ */
 int ssp_stm32_parse(const void *buf, size_t len, struct ssp_stm32_image *out);
-/* Checks the header signature against the header's own key (-EBADMSG). */
+/*
+ * Parses, then checks the header signature against the header's own key:
+ * -EBADMSG for a bad signature or a key that is not a curve point, -EINVAL
+ * for a malformed image or an algorithm other than P-256. Whether the
+ * no-signature option may skip this is the caller's (the ROM model's) call.
+ */
 int ssp_stm32_verify(const void *buf, size_t len);
-/* Build a signed image: header + payload into out (len must be 256 + payload_len). */
+/*
+ * Build a signed image: header + payload into out (len must be 256 +
+ * payload_len). The header key is derived from priv and algo set to P-256;
+ * priv NULL builds an unsigned image (zero signature, info->pub) and needs
+ * SSP_STM32_OPT_NO_SIG in info->option_flags.
+ */
 int ssp_stm32_build(const struct ssp_stm32_image *info, const void *payload, size_t payload_len,
 		    const uint8_t priv[SSP_PRIV_LEN], uint8_t *out, size_t out_len);
 
