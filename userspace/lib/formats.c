@@ -297,7 +297,8 @@ int ssp_stm32_build(const struct ssp_stm32_image *info, const void *payload, siz
 	if (!priv && !(info->option_flags & SSP_STM32_OPT_NO_SIG))
 		return -EINVAL;
 	memset(out, 0, SSP_STM32_HDR_SIZE);
-	memmove(out + SSP_STM32_HDR_SIZE, payload, payload_len);
+	if (payload_len)	/* payload may be NULL when empty */
+		memmove(out + SSP_STM32_HDR_SIZE, payload, payload_len);
 	ssp_put_le32(out, SSP_STM32_MAGIC);
 	ssp_put_le32(out + SSP_STM32_OFF_CSUM, payload_checksum(out + SSP_STM32_HDR_SIZE,
 								 payload_len));
