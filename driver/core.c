@@ -26,6 +26,7 @@ module_param_named(boot_timeout_ms, ssp_boot_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(boot_timeout_ms,
 		 "how long an image started by the MP15 ROM may take to answer (ms, default 10000)");
 
+struct workqueue_struct *ssp_wq;
 static dev_t ssp_base;
 static DEFINE_IDA(ssp_minors);
 
@@ -54,9 +55,12 @@ static int __init ssp_init(void)
 {
 	int ret;
 
+	ssp_wq = alloc_workqueue("stm32_ssp", 0, 0);
+	if (!ssp_wq)
+		return -ENOMEM;
 	ret = alloc_chrdev_region(&ssp_base, 0, SSP_MAX_MINORS, "ssp");
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = ssp_chardev_init(ssp_base);
 	if (ret)
 		goto err_region;
@@ -79,12 +83,16 @@ err_cdev:
 	ssp_chardev_exit();
 err_region:
 	unregister_chrdev_region(ssp_base, SSP_MAX_MINORS);
+err_wq:
+	destroy_workqueue(ssp_wq);
 	return ret;
 }
 
 /*
  * Open files pin the module, so none is left here. Deregistering the USB
  * driver disconnects every chip (slots go absent); then every slot ends.
+ * A grace work may free its slot itself: destroying the workqueue waits
+ * for it to return before the module's code goes.
  */
 static void __exit ssp_exit(void)
 {
@@ -95,6 +103,7 @@ static void __exit ssp_exit(void)
 	ssp_chardev_exit();
 	unregister_chrdev_region(ssp_base, SSP_MAX_MINORS);
 	ida_destroy(&ssp_minors);
+	destroy_workqueue(ssp_wq);
 }
 
 module_init(ssp_init);

@@ -225,7 +225,7 @@ void ssp_slot_detach(struct ssp_slot *slot)
 		slot->stage = SSP_STAGE_UNKNOWN;
 		slot->seq++;
 		/* Under the lock: ssp_slot_end() sets GONE under it too. */
-		queue_delayed_work(system_wq, &slot->grace_work,
+		queue_delayed_work(ssp_wq, &slot->grace_work,
 				   msecs_to_jiffies(READ_ONCE(ssp_grace_ms)));
 	}
 	spin_unlock(&slot->lock);

@@ -126,7 +126,7 @@ static void ssp_start_booting(struct ssp_slot *slot)
 	slot->boot_deadline = jiffies +
 			      msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
 	spin_unlock(&slot->lock);
-	queue_delayed_work(system_wq, &slot->boot_work,
+	queue_delayed_work(ssp_wq, &slot->boot_work,
 			   msecs_to_jiffies(SSP_BOOT_POLL_MS));
 	ssp_slot_changed(slot);
 }
@@ -335,7 +335,7 @@ void ssp_boot_work(struct work_struct *work)
 		ssp_boot_done(slot, NULL);
 		goto out;
 	}
-	queue_delayed_work(system_wq, &slot->boot_work,
+	queue_delayed_work(ssp_wq, &slot->boot_work,
 			   msecs_to_jiffies(SSP_BOOT_POLL_MS));
 out:
 	mutex_unlock(&slot->io_mutex);

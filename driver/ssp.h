@@ -194,6 +194,8 @@ struct ssp_slot {
 
 /* core.c */
 extern struct class ssp_class;
+/* grace and boot works; destroyed (drained) last at module exit */
+extern struct workqueue_struct *ssp_wq;
 dev_t ssp_devt(unsigned int minor);
 int ssp_minor_alloc(void);
 void ssp_minor_free(unsigned int minor);
