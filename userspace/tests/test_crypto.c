@@ -354,7 +354,7 @@ TEST(license_open_rejects_tampered_header_ciphertext_and_tag)
 	unsigned int i;
 
 	load_lic(_metadata, &k);
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		KAT("lic.normal", lic);
 		lic[offs[i]] ^= 0x01;
 		memset(key, 0xAA, 16);

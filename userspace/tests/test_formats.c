@@ -114,7 +114,7 @@ TEST(cert_parse_rejects_bad_chip_id_counter_rfu_and_key_index)
 	struct ssp_cert_info info;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		KAT("cert.cert", cert);
 		cert[bad[i].off] = bad[i].c;
 		EXPECT_EQ(-EINVAL, ssp_cert_parse(cert, sizeof(cert), &info))
@@ -342,7 +342,7 @@ TEST(payload_open_rejects_tampered_header_tag_and_ciphertext)
 	unsigned int i;
 
 	load_oem(_metadata, &o);
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		KAT("pl15.payload", buf);
 		/* 0x08 keeps the size field valid: 152 becomes 144. */
 		buf[offs[i]] ^= 0x08;
