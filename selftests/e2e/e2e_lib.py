@@ -87,7 +87,7 @@ def le_words(b):
 
 
 class World:
-    def __init__(self, tap, root=None, pin="e2e-pin-0123"):
+    def __init__(self, tap=None, root=None, pin="e2e-pin-0123"):
         self.tap = tap
         self.root = root or tempfile.mkdtemp(prefix="ssp-e2e.", dir="/tmp")
         self.sims = []          # state dirs started

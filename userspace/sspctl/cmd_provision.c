@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"  --all                every chip attached now\n"
 		"  --jobs N             chips at once (default: all)\n"
 		"  --json               JSON lines (the default when stdout is not a terminal)\n"
+		"  --text               one text line per chip result, no live display\n"
 		"  --retries N          recoveries per step on transient USB errors (default 2)\n"
 		"  --timeout STEP=MS    deadline of one step (steps: %s)\n"
 		"  --stage-c-timeout MS wait for the final reset (default %u)\n"
@@ -159,6 +160,7 @@ int cmd_provision(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stage-c-timeout", required_argument, NULL, 'C' },
 		{ "no-audit", no_argument, NULL, 'N' },
+		{ "text", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,7 +169,8 @@ int cmd_provision(int argc, char **argv)
 	struct ssp_err e = { 0 };
 	char **devs = NULL;
 	size_t ndev = 0;
-	int c, ret, rc = SSPCTL_EXIT_USAGE, own_devs = 0;
+	int c, ret, rc = SSPCTL_EXIT_USAGE, own_devs = 0, text = 0;
+	enum progress_mode mode;
 
 	provision_args_init(&a);
 	optind = 1;
@@ -186,6 +189,10 @@ int cmd_provision(int argc, char **argv)
 		}
 		if (c == 'N') {
 			a.audit = 0;
+			continue;
+		}
+		if (c == 'T') {
+			text = 1;
 			continue;
 		}
 		if (c == '?' || provision_args_opt(&a, c, optarg, &e)) {
@@ -221,8 +228,13 @@ int cmd_provision(int argc, char **argv)
 		devs = argv + optind;
 		ndev = argc - optind;
 	}
-	rc = provision_run(&ctx, devs, ndev, a.jobs,
-			   a.json || !isatty(STDOUT_FILENO) ? PROGRESS_JSON : PROGRESS_TTY);
+	if (a.json)
+		mode = PROGRESS_JSON;
+	else if (text)
+		mode = PROGRESS_LOG;
+	else
+		mode = isatty(STDOUT_FILENO) ? PROGRESS_TTY : PROGRESS_JSON;
+	rc = provision_run(&ctx, devs, ndev, a.jobs, mode);
 out:
 	if (own_devs) {
 		for (size_t i = 0; i < ndev; i++)

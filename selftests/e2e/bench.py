@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""`make bench`, inside the VM. With sspsim --timing realistic:
+  T1 = wall time of `sspctl provision` for 1 MP15 chip,
+  T8 = the same for 8 MP15 chips at once, and T8 / T1 (target <= 1.5).
+The host's share of one chip's time: the same single chip with --timing
+fast (device delays dropped) takes Tf, so the modelled device time is about
+T1 - Tf and the host (sspctl, driver, USB/IP, simulator CPU) about Tf; also
+sspctl's own CPU time per run."""
+import json
+import os
+import resource
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from e2e_lib import SSPCTL, World  # noqa: E402
+
+
+def provision(w, sec, hsm):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run([SSPCTL, "provision", "--fw", w.fw, "--pin-file", w.pin_file, "--json",
+                        "--secrets", sec, "--hsm", hsm, "--all"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.env,
+                       timeout=1200)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    events = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    results = [e for e in events if e.get("event") == "result"]
+    summary = next((e for e in events if e.get("event") == "summary"), {})
+    bad = [r for r in results if r.get("result") != "provisioned"]
+    if p.returncode or bad:
+        raise RuntimeError(f"provisioning failed (rc {p.returncode}): {bad or p.stderr}")
+    return summary["wall_seconds"], cpu, results
+
+
+def run(w, name, chips, timing, hsm):
+    sim, _ = w.sim_start(name, "mp15", chips, timing=timing)
+    h = w.hsm_init(hsm, "mp15", 100, f"{sim}/st-pub.pem")
+    wall, cpu, res = provision(w, w.secrets_build("mp15"), h)
+    w.sim_stop(sim)
+    per_chip = sorted(r["elapsed"] for r in res)
+    print(f"  {chips} chip(s), {timing:9s}: wall {wall:7.2f} s; per chip {per_chip[0]:.2f}.."
+          f"{per_chip[-1]:.2f} s; sspctl CPU {cpu:.2f} s", flush=True)
+    return wall, cpu
+
+
+def main():
+    w = World()
+    try:
+        print("bench: sspsim timing 'realistic' (Documentation/sspsim.rst), MP15 chips", flush=True)
+        t1, cpu1 = run(w, "b1", 1, "realistic", "hsm-b1")
+        t8, cpu8 = run(w, "b8", 8, "realistic", "hsm-b8")
+        tf, _ = run(w, "bf", 1, "fast", "hsm-bf")
+    finally:
+        w.close()
+    ratio = t8 / t1
+    device = max(t1 - tf, 0.0)
+    print()
+    print(f"1 chip:            {t1:7.2f} s")
+    print(f"8 chips parallel:  {t8:7.2f} s")
+    print(f"ratio 8/1:         {ratio:7.2f}   (target <= 1.50: {'met' if ratio <= 1.5 else 'NOT met'})")
+    print(f"one chip: modelled device time ~ {device:.2f} s ({100 * device / t1:.0f} %), "
+          f"host ~ {tf:.2f} s ({100 * tf / t1:.0f} %; fast-timing run), "
+          f"of which sspctl CPU {cpu1:.2f} s")
+    print(f"sspctl CPU for 8 chips: {cpu8:.2f} s ({cpu8 / 8:.2f} s per chip)")
+    return 0
+
+
+sys.exit(main())
