@@ -14,7 +14,7 @@
 
 #include "events.h"
 
-static struct nla_policy attr_policy[SSP_A_MAX + 1] = {
+static const struct nla_policy attr_policy[SSP_A_MAX + 1] = {
 	[SSP_A_MINOR] = { .type = NLA_U32 },
 	[SSP_A_DEVNAME] = { .type = NLA_STRING, .maxlen = 16 },
 	[SSP_A_SERIAL] = { .type = NLA_STRING, .maxlen = 32 },

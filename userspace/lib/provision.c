@@ -635,13 +635,12 @@ static void deadline_disarm(struct run *r)
 }
 
 /* Before repeating a step: same chip, same enumeration, DFU back to idle. */
-static int recover_for_retry(struct run *r, enum ssp_prov_step step)
+static int recover_for_retry(struct run *r)
 {
 	struct ssp_recover rec;
 	struct ssp_info info;
 	struct ssp_err e2;
 
-	(void)step;
 	if (ssp_dev_info(&r->dev, &info, &e2) || info.state != SSP_STATE_READY ||
 	    info.generation != r->gen)
 		return -1;
@@ -664,7 +663,7 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 				       "%s: no answer within the step's deadline of %u ms",
 				       r->dev.name, deadline);
 		if (!ret || !step_repeatable(step) || !ssp_prov_retryable(ret) ||
-		    attempt >= r->ctx->retries || recover_for_retry(r, step))
+		    attempt >= r->ctx->retries || recover_for_retry(r))
 			return ret;
 		r->chip->retries++;
 	}

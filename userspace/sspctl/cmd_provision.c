@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +12,10 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "crypto.h"
-#include "dev.h"
 #include "events.h"
-#include "formats.h"
-#include "hsm.h"
 #include "progress.h"
 #include "provision.h"
 #include "provision_cli.h"
-#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -146,7 +140,7 @@ int provision_run(struct ssp_prov_ctx *ctx, char **devs, size_t n, unsigned int 
 	return progress_exit_code(&pc);
 }
 
-int cmd_provision(int argc, char **argv)
+static int cmd_provision(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "fw", required_argument, NULL, 'f' },
