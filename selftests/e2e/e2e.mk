@@ -17,7 +17,7 @@ $(E2E_LOGIC)-asan: $(E2E_LOGIC_SRCS) $(LIBSSP_ASAN)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(E2E_CFLAGS) -o $@ $(E2E_LOGIC_SRCS) $(LIBSSP_ASAN) \
 		$(LIBSSP_LIBS)
 
-HOST_TESTS += $(E2E_LOGIC) $(E2E_LOGIC)-asan
+HOST_TESTS += $(E2E_LOGIC) $(E2E_LOGIC)-asan $(TOP)/selftests/e2e/host-provision-cli.py
 
 # Run inside the VM (selftests/vm/run-suite), once per kernel.
 VM_TESTS += $(sort $(wildcard $(TOP)/selftests/e2e/test-*.py))
