@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# userspace/tests/sspctl-cli.sh SSPCTL: the command line of `sspctl hsm`,
+# `sspctl secrets` and `sspctl audit` (exit codes, messages, files written),
+# end to end on a temporary directory. Certificates are made here with
+# python3-cryptography and a throwaway ST key, independently of libssp.
+# Prints TAP.
+set -u
+
+SSPCTL=$(realpath "$1")
+T=$(mktemp -d /tmp/ssp-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+n=0
+fails=0
+export SSP_HSM_PIN=
+unset SSP_HSM_PIN
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+# check NAME EXPECTED_STATUS REGEX CMD...: status and a stderr+stdout match.
+check() {
+	local name=$1 want=$2 re=$3 st
+	shift 3
+	"$@" >out.txt 2>&1
+	st=$?
+	if [[ $st -eq $want ]] && grep -Eq -- "$re" out.txt; then
+		ok "$name"
+	else
+		nok "$name"
+		echo "# exit $st (wanted $want), output:"
+		sed 's/^/#   /' out.txt
+	fi
+}
+# expect NAME CONDITION...: a shell test.
+expect() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+remaining() { "$SSPCTL" hsm status --dir "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["remaining"])'; }
+
+cat >tool.py <<'EOF'
+import sys
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+def raw(pub):
+    n = pub.public_numbers()
+    return n.x.to_bytes(32, 'big') + n.y.to_bytes(32, 'big')
+
+cmd = sys.argv[1]
+if cmd == 'key':            # key PRIV.pem PUB.pem
+    k = ec.generate_private_key(ec.SECP256R1())
+    open(sys.argv[2], 'wb').write(k.private_bytes(serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    open(sys.argv[3], 'wb').write(k.public_key().public_bytes(serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo))
+elif cmd == 'cert':         # cert ST_PRIV.pem CHIP_ID KEY_INDEX OUT
+    st = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+    chip = ec.generate_private_key(ec.SECP256R1())
+    body = ('%03X02%s%02X' % (int(sys.argv[3], 0), '0', int(sys.argv[4], 0))).encode() + raw(chip.public_key())
+    r, s = utils.decode_dss_signature(st.sign(body, ec.ECDSA(hashes.SHA256())))
+    open(sys.argv[5], 'wb').write(body + r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))
+elif cmd == 'open':         # open FILE.ssp KEY NONCE SERIES -> prints rma word hex and secrets hex
+    p = open(sys.argv[2], 'rb').read()
+    key = open(sys.argv[3], 'rb').read()
+    iv = open(sys.argv[4], 'rb').read()[:12]
+    klen = 64 if sys.argv[5] == 'mp15' else 32
+    size = int.from_bytes(p[8 + klen:12 + klen], 'little')
+    tag = p[12 + klen:28 + klen]
+    ct = p[28 + klen:28 + klen + size]
+    pt = AESGCM(key).decrypt(iv, ct + tag, p[:12 + klen])
+    print(pt[:4][::-1].hex(), pt[4:].hex())
+elif cmd == 'pkh':          # pkh PUB.pem -> hex of the 64-byte raw key
+    pub = serialization.load_pem_public_key(open(sys.argv[2], 'rb').read())
+    print(raw(pub).hex())
+EOF
+
+python3 tool.py key st.key st.pub
+python3 tool.py key st2.key st2.pub
+python3 tool.py key oem.key oem.pub
+python3 tool.py cert st.key 0x500 0xA cert.bin
+python3 tool.py cert st.key 0x501 0xA cert13.bin
+python3 tool.py cert st2.key 0x500 0xA cert-badsig.bin
+head -c 135 cert.bin >cert-short.bin
+head -c 16 /dev/urandom >key.bin
+{ head -c 12 /dev/urandom; printf '\0\0\0\0'; } >nonce.bin
+{ head -c 12 /dev/urandom; printf '\0\0\0\1'; } >nonce-bad.bin
+head -c 15 /dev/urandom >key15.bin
+printf 'correct horse\n' >pin
+printf 'wrong horse\n' >pin-bad
+KDF=(--kdf-iterations 1000)
+
+# --- the program ---
+check "no arguments is a usage error (exit 2)" 2 "usage: sspctl" "$SSPCTL"
+check "--help lists the hsm, secrets and audit commands" 0 "hsm .*secrets|secrets" "$SSPCTL" --help
+expect "--help lists audit, hsm and secrets" bash -c "'$SSPCTL' --help | grep -q '^  audit' && '$SSPCTL' --help | grep -q '^  hsm' && '$SSPCTL' --help | grep -q '^  secrets'"
+check "--version prints the version and crypto profile" 0 "^sspctl .*ssp-v1" "$SSPCTL" --version
+check "an unknown command is a usage error naming it" 2 'unknown command "frobnicate"' "$SSPCTL" frobnicate
+for c in hsm secrets audit; do
+	expect "sspctl $c --help fits on one screen (<= 24 lines of <= 80 columns)" \
+		bash -c "'$SSPCTL' $c --help | awk 'length > 80 { bad = 1 } END { exit bad || NR > 24 || NR < 3 }'"
+done
+
+# --- hsm init ---
+check "hsm init without --dir is a usage error" 2 "--dir DIR is required" \
+	"$SSPCTL" hsm init --series mp15 --key key.bin --nonce nonce.bin --counter 3 --st-key st.pub
+check "hsm init with a non-numeric --counter is a usage error" 2 '--counter "ten" is not a number' \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter ten --st-key st.pub
+check "hsm init with an unknown option is a usage error naming it" 2 'unknown option "--frob"' \
+	"$SSPCTL" hsm init --dir h --frob
+check "hsm init with an option of another subcommand is a usage error" 2 "--cert does not apply" \
+	"$SSPCTL" hsm init --dir h --cert cert.bin
+check "hsm init without a PIN refuses and says how to give one" 2 "SSP_HSM_PIN" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter 3 --st-key st.pub
+expect "hsm init without a PIN creates nothing" test ! -e h
+check "hsm init refuses a nonce whose last 4 bytes are not zero" 1 "last 4 bytes are not zero" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce-bad.bin --counter 3 --st-key st.pub --pin-file pin "${KDF[@]}"
+check "hsm init refuses a 15-byte key file, naming it" 1 "key15.bin is 15 bytes; it must hold exactly 16" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key15.bin --nonce nonce.bin --counter 3 --st-key st.pub --pin-file pin "${KDF[@]}"
+check "hsm init refuses an ST key file that is not a P-256 PEM" 1 "not a readable P-256 public key" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter 3 --st-key key.bin --pin-file pin "${KDF[@]}"
+check "hsm init creates an HSM with the counter given" 0 "initialised: mp15, 3 licenses" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter 3 --st-key 10=st.pub --pin-file pin "${KDF[@]}"
+expect "hsm init leaves the HSM files private (mode 0600)" \
+	test "$(stat -c %a h/hsm.json h/state h/audit.log | sort -u)" = 600
+expect "the key and nonce are not stored in clear" \
+	bash -c "! grep -q \"\$(xxd -p key.bin)\" h/* && ! grep -q \"\$(xxd -p nonce.bin | cut -c1-24)\" h/*"
+check "hsm init refuses to overwrite an initialised HSM" 1 "already initialised" \
+	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter 99 --st-key st.pub --pin-file pin "${KDF[@]}"
+expect "the refused re-init left the counter at 3" test "$(remaining h)" = 3
+
+# --- hsm status ---
+check "hsm status needs no PIN and shows remaining, series and fingerprint" 0 "remaining +3" \
+	"$SSPCTL" hsm status --dir h
+expect "hsm status --json gives series mp15, issued 0 and ST key index 10 only" \
+	python3 -c "import json,subprocess; o=json.loads(subprocess.check_output(['$SSPCTL','hsm','status','--dir','h','--json'])); assert o['series']=='mp15' and o['issued']==0 and o['st_key_indexes']==[10] and len(o['key_fingerprint'])==64"
+check "hsm status on a directory without an HSM says how to make one" 1 "sspctl hsm init" \
+	"$SSPCTL" hsm status --dir nowhere
+
+# --- hsm license ---
+check "hsm license issues a license for a genuine certificate" 0 "written to lic.bin" \
+	"$SSPCTL" hsm license --dir h --cert cert.bin --out lic.bin --pin-file pin --serial S1 --port 1-1
+expect "the license file is 136 bytes starting with \"SSP.\"" \
+	bash -c "test \$(stat -c %s lic.bin) = 136 && test \"\$(head -c 4 lic.bin)\" = SSP."
+expect "the counter went down by exactly one" test "$(remaining h)" = 2
+expect "the audit log has the license line with serial, port and the license hash" \
+	bash -c "grep '\"event\":\"license\"' h/audit.log | grep '\"serial\":\"S1\"' | grep '\"port\":\"1-1\"' | grep -q \"\$(sha256sum lic.bin | cut -c1-64)\""
+check "hsm license with the wrong PIN is refused" 1 "wrong PIN" \
+	"$SSPCTL" hsm license --dir h --cert cert.bin --out lic2.bin --pin-file pin-bad
+check "hsm license with a certificate signed by another key is refused (signature)" 1 "signature does not verify" \
+	env SSP_HSM_PIN="correct horse" "$SSPCTL" hsm license --dir h --cert cert-badsig.bin --out lic2.bin
+check "hsm license with an MP13 certificate on an MP15 HSM is refused (chip id)" 1 "chip id 501" \
+	env SSP_HSM_PIN="correct horse" "$SSPCTL" hsm license --dir h --cert cert13.bin --out lic2.bin
+check "hsm license with a 135-byte certificate is refused (length)" 1 "135 bytes; it must hold exactly 136" \
+	env SSP_HSM_PIN="correct horse" "$SSPCTL" hsm license --dir h --cert cert-short.bin --out lic2.bin
+expect "refused licenses wrote no file and left the counter at 2" \
+	bash -c "test ! -e lic2.bin && test \"\$('$SSPCTL' hsm status --dir h --json | grep -o '\"remaining\":[0-9]*')\" = '\"remaining\":2'"
+"$SSPCTL" hsm license --dir h --cert cert.bin --out l2 --pin-file pin >/dev/null
+"$SSPCTL" hsm license --dir h --cert cert.bin --out l3 --pin-file pin >/dev/null
+check "hsm license at counter 0 exits 4 and says no licenses are left" 4 "no licenses left" \
+	"$SSPCTL" hsm license --dir h --cert cert.bin --out l4 --pin-file pin
+expect "the exhausted HSM wrote no license and reports 0 left, 3 issued" \
+	bash -c "test ! -e l4 && '$SSPCTL' hsm status --dir h --json | grep -q '\"remaining\":0,\"issued\":3'"
+
+# --- audit ---
+check "audit verify accepts the untouched log" 0 "4 lines, hash chain intact; 3 licenses issued, 0 left" \
+	"$SSPCTL" audit verify --dir h
+expect "audit show --json prints one JSON object per line" \
+	bash -c "test \$('$SSPCTL' audit show --dir h --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)[\"seq\"]))') = 4"
+expect "audit show (table) prints a header and one row per line" \
+	bash -c "script -qec \"'$SSPCTL' audit show --dir h\" /dev/null | grep -c -E '^ +[0-9]+  ' | grep -qx 4"
+cp -a h h-edit
+sed -i '2s/"serial":"S1"/"serial":"S9"/' h-edit/audit.log
+check "audit verify names an edited line and fails" 1 "line 2 .*was modified" "$SSPCTL" audit verify --dir h-edit
+cp -a h h-cut
+head -n 3 h-cut/audit.log >h-cut/a && mv h-cut/a h-cut/audit.log
+check "audit verify detects lines removed from the end" 1 "removed from the end" "$SSPCTL" audit verify --dir h-cut
+cp -a h h-swap
+awk 'NR == 2 { l = $0; next } { print } NR == 3 { print l }' h/audit.log >h-swap/audit.log
+expect "the reordered log holds the same lines in another order" \
+	bash -c "! cmp -s h/audit.log h-swap/audit.log && test \"\$(sort h/audit.log)\" = \"\$(sort h-swap/audit.log)\""
+
+check "audit verify detects reordered lines" 1 "line 2 .*out of order|line 2 .*gap" "$SSPCTL" audit verify --dir h-swap
+check "audit verify without --dir is a usage error" 2 "--dir DIR is required" "$SSPCTL" audit verify
+
+# --- secrets build ---
+head -c 148 /dev/urandom >s148.bin
+head -c 149 /dev/urandom >s149.bin
+head -c 10 /dev/urandom >s10.bin
+SB=("$SSPCTL" secrets build --key key.bin --nonce nonce.bin)
+check "secrets build (MP15) writes a 244-byte .ssp" 0 "244 bytes" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0x1234 --rma-relock 0x7FFF --secrets s148.bin --out a.ssp
+expect "the MP15 .ssp decrypts (independently, AES-GCM) to the RMA word and the secrets" \
+	test "$(python3 tool.py open a.ssp key.bin nonce.bin mp15)" = "$(printf '%08x' $(( (0x7FFF << 15) | 0x1234 ))) $(xxd -p -c 200 s148.bin)"
+expect "the MP15 .ssp carries the OEM public key" \
+	test "$(xxd -p -c 200 -s 8 -l 64 a.ssp)" = "$(python3 tool.py pkh oem.pub)"
+fp=$("$SSPCTL" hsm status --dir h --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_fingerprint"][:16])')
+check "secrets build prints the same key fingerprint as hsm status" 0 "key fingerprint $fp" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 1 --rma-relock 2 --secrets s10.bin --out b.ssp
+check "secrets build (MP13, 3 keys, 10 bytes) writes a 212-byte .ssp" 0 "212 bytes" \
+	"${SB[@]}" --series mp13 --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c.ssp
+expect "the MP13 .ssp decrypts to its 10 secret bytes" \
+	test "$(python3 tool.py open c.ssp key.bin nonce.bin mp13)" = "00000000 $(xxd -p s10.bin)"
+check "secrets build refuses an RMA password above 0x7FFF (usage)" 2 '--rma-unlock "0x8000" is not a number from 0 to 32767' \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0x8000 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build refuses a 149-byte secrets file" 1 "s149.bin: file is 149 bytes" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s149.bin --out d.ssp
+check "secrets build refuses a nonce whose last 4 bytes are not zero" 1 "last 4 bytes are not zero" \
+	"$SSPCTL" secrets build --key key.bin --nonce nonce-bad.bin --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build refuses a 15-byte key" 1 "15 bytes; it must hold exactly 16" \
+	"$SSPCTL" secrets build --key key15.bin --nonce nonce.bin --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build refuses an OEM key that is not a PEM public key" 1 "OEM key s10.bin: not a readable P-256" \
+	"${SB[@]}" --series mp15 --oem-key s10.bin --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build refuses two OEM keys for MP15 (usage)" 2 "exactly one --oem-key" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --oem-key st.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build without --out is a usage error" 2 "are all required" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin
+expect "refused builds wrote no file" test ! -e d.ssp
+
+echo "1..$n"
+[[ $fails -eq 0 ]]
