@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Event loop of the simulator daemon: one thread, poll() over the chips'
+ * USB/IP sockets, replies held until their due time (timing model, slow
+ * fault) and released in order, chip events (boot, disconnect, re-attach)
+ * run when due. Every CMD_UNLINK is answered at once, also for a request
+ * a hung chip will never answer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "usbip.h"
+
+#define MAX_PENDING		64
+#define ATTACH_POLL_US		10000
+#define SERIAL_GONE_MAX_US	5000000ull
+
+struct pending {
+	uint32_t seqnum;
+	uint32_t devid;
+	uint32_t dir;
+	int32_t status;
+	uint32_t actual;
+	uint64_t due;			/* UINT64_MAX: never (hang) */
+	size_t len;
+	uint8_t *data;
+};
+
+struct slot {
+	struct sim_chip *chip;
+	int port;
+	uint32_t devid;
+	struct usbip_conn *conn;	/* NULL while detached */
+	struct pending q[MAX_PENDING];
+	unsigned int nq;
+	uint64_t last_due;
+	bool want_attach;
+	uint64_t detached_at;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int sim_daemon_reserve(struct sim_chip **chips, unsigned int n, int *ports, int *lockfds,
+		       char *err, size_t errlen)
+{
+	int free_ports[512], nfree, used = 0;
+
+	if (!vhci_present()) {
+		snprintf(err, errlen, "%s/attach is missing or not writable: load vhci-hcd (modprobe vhci-hcd) and run as root",
+			 VHCI_SYSFS);
+		return -ENODEV;
+	}
+	if (mkdir(SIM_PORT_LOCK_DIR, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create the port lock directory: %s", SIM_PORT_LOCK_DIR,
+			 strerror(errno));
+		return -errno;
+	}
+	nfree = vhci_free_hs_ports(free_ports, 512);
+	if (nfree < 0) {
+		snprintf(err, errlen, "%s/status: cannot read: %s", VHCI_SYSFS, strerror(-nfree));
+		return nfree;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		lockfds[i] = -1;
+		while (used < nfree) {
+			char path[64];
+			int port = free_ports[used++], fd;
+
+			snprintf(path, sizeof(path), SIM_PORT_LOCK_DIR "/port-%d.lock", port);
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+			if (fd < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				close(fd);	/* another sspsim owns it */
+				continue;
+			}
+			ports[i] = port;
+			lockfds[i] = fd;
+			break;
+		}
+		if (lockfds[i] < 0) {
+			snprintf(err, errlen, "only %u free high-speed vhci ports for %u chips (chip %s): detach devices, stop other sspsim instances or load vhci-hcd with more ports",
+				 i, n, chips[i]->serial);
+			for (unsigned int j = 0; j < i; j++)
+				close(lockfds[j]);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+static void drop_pending(struct slot *s)
+{
+	for (unsigned int i = 0; i < s->nq; i++)
+		free(s->q[i].data);
+	s->nq = 0;
+	s->last_due = 0;
+}
+
+static void slot_detach(struct slot *s, uint64_t now)
+{
+	int ret;
+
+	if (!s->conn)
+		return;
+	ret = vhci_detach(s->port);
+	if (ret)
+		sim_chip_log(s->chip, "vhci detach of port %d: %s", s->port, strerror(-ret));
+	close(s->conn->fd);
+	free(s->conn);
+	s->conn = NULL;
+	drop_pending(s);
+	s->detached_at = now;
+	sim_chip_log(s->chip, "USB disconnect (vhci port %d)", s->port);
+}
+
+static int slot_attach(struct slot *s)
+{
+	int fd = vhci_attach(s->port, s->devid);
+
+	if (fd < 0)
+		return fd;
+	s->conn = calloc(1, sizeof(*s->conn));
+	if (!s->conn) {
+		close(fd);
+		vhci_detach(s->port);
+		return -ENOMEM;
+	}
+	s->conn->fd = fd;
+	s->want_attach = false;
+	sim_chip_log(s->chip, "USB attached on vhci port %d", s->port);
+	return 0;
+}
+
+/* Re-attach once the port is free and the old device is gone (same serial must not appear twice). */
+static void try_attach(struct slot *s, uint64_t now)
+{
+	int st = vhci_port_status(s->port), ret;
+
+	if (st != VHCI_ST_NULL)
+		return;
+	if (usb_serial_present(s->chip->serial) && now - s->detached_at < SERIAL_GONE_MAX_US)
+		return;
+	ret = slot_attach(s);
+	if (ret && ret != -EBUSY)
+		sim_chip_log(s->chip, "vhci attach on port %d failed: %s; retrying", s->port, strerror(-ret));
+}
+
+static void queue_reply(struct slot *s, const struct usbip_pdu *p, const struct sim_reply *r,
+			uint64_t now)
+{
+	struct pending *q;
+	bool in = p->direction == USBIP_DIR_IN;
+	size_t len = in && r->status == 0 ? r->len : 0;
+
+	if (in && r->status == -EOVERFLOW)
+		len = r->len;
+	if (len > (size_t)p->length)
+		len = (size_t)p->length;
+	if (s->nq == MAX_PENDING) {
+		/* The kernel never has this many URBs on ep0; fail the newest rather than grow. */
+		usbip_ret_submit(s->conn->fd, p->seqnum, p->devid, p->direction, -ENOMEM, NULL, 0, 0);
+		return;
+	}
+	q = &s->q[s->nq++];
+	memset(q, 0, sizeof(*q));
+	q->seqnum = p->seqnum;
+	q->devid = p->devid;
+	q->dir = p->direction;
+	if (r->status == SIM_NO_REPLY) {
+		q->due = UINT64_MAX;
+		return;
+	}
+	q->status = r->status;
+	q->actual = in ? (uint32_t)len : (r->status == 0 ? (uint32_t)p->length : 0);
+	q->due = now + r->delay_us;
+	if (q->due < s->last_due)
+		q->due = s->last_due;	/* replies leave in request order */
+	s->last_due = q->due;
+	if (len) {
+		q->data = malloc(len);
+		if (!q->data) {
+			q->status = -ENOMEM;
+			q->actual = 0;
+			len = 0;
+		} else {
+			memcpy(q->data, r->data, len);
+		}
+	}
+	q->len = len;
+}
+
+static void handle_pdu(struct slot *s, const struct usbip_pdu *p, uint64_t now)
+{
+	static struct sim_reply r;
+	struct sim_setup setup;
+
+	if (p->command == USBIP_CMD_UNLINK) {
+		for (unsigned int i = 0; i < s->nq; i++) {
+			if (s->q[i].seqnum != p->unlink_seqnum)
+				continue;
+			free(s->q[i].data);
+			memmove(&s->q[i], &s->q[i + 1], (s->nq - i - 1) * sizeof(s->q[0]));
+			s->nq--;
+			usbip_ret_unlink(s->conn->fd, p->seqnum, p->devid, -ECONNRESET);
+			return;
+		}
+		/* Already answered: the kernel gives the URB back with the RET_SUBMIT. */
+		usbip_ret_unlink(s->conn->fd, p->seqnum, p->devid, 0);
+		return;
+	}
+	if (p->ep != 0) {
+		usbip_ret_submit(s->conn->fd, p->seqnum, p->devid, p->direction, -EPIPE, NULL, 0, 0);
+		return;
+	}
+	setup.bmRequestType = p->setup[0];
+	setup.bRequest = p->setup[1];
+	setup.wValue = (uint16_t)(p->setup[2] | p->setup[3] << 8);
+	setup.wIndex = (uint16_t)(p->setup[4] | p->setup[5] << 8);
+	setup.wLength = (uint16_t)(p->setup[6] | p->setup[7] << 8);
+	sim_chip_control(s->chip, now, &setup, p->direction == USBIP_DIR_OUT ? p->data : NULL,
+			 p->direction == USBIP_DIR_OUT ? (size_t)p->length : 0, &r);
+	queue_reply(s, p, &r, now);
+}
+
+static void serve_input(struct slot *s, uint64_t now)
+{
+	struct usbip_pdu p;
+	size_t used;
+	int ret = usbip_read(s->conn);
+
+	while (s->conn && usbip_next(s->conn, &p, &used) == 1) {
+		handle_pdu(s, &p, now);
+		usbip_consume(s->conn, used);
+	}
+	if (s->conn && ret < 0) {
+		/* The kernel shut the connection down (port detached from outside, or an error). */
+		sim_chip_log(s->chip, "USB/IP connection closed by the kernel (%s)",
+			     ret == -EPIPE ? "EOF" : strerror(-ret));
+		close(s->conn->fd);
+		free(s->conn);
+		s->conn = NULL;
+		drop_pending(s);
+		s->detached_at = now;
+	}
+}
+
+static void send_due(struct slot *s, uint64_t now)
+{
+	while (s->conn && s->nq && s->q[0].due <= now) {
+		struct pending *q = &s->q[0];
+
+		usbip_ret_submit(s->conn->fd, q->seqnum, q->devid, q->dir, q->status, q->data, q->len,
+				 q->actual);
+		free(q->data);
+		memmove(&s->q[0], &s->q[1], (s->nq - 1) * sizeof(s->q[0]));
+		s->nq--;
+	}
+}
+
+int sim_daemon_run(struct sim_chip **chips, unsigned int n, const int *ports)
+{
+	struct slot slots[SIM_MAX_CHIPS];
+	struct pollfd pfd[SIM_MAX_CHIPS];
+	struct sigaction sa;
+	uint64_t t0 = now_us();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(slots, 0, sizeof(slots));
+	for (unsigned int i = 0; i < n; i++) {
+		int ret;
+
+		slots[i].chip = chips[i];
+		slots[i].port = ports[i];
+		slots[i].devid = 0x00010000u | (uint32_t)(ports[i] + 2);
+		sim_chip_power_on(chips[i], t0);
+		ret = slot_attach(&slots[i]);
+		if (ret) {
+			fprintf(stderr, "sspsim: chip %s: vhci attach on port %d failed: %s\n",
+				chips[i]->serial, ports[i], strerror(-ret));
+			slots[i].want_attach = true;
+		}
+	}
+	while (!stop_flag) {
+		uint64_t now = now_us(), next = UINT64_MAX;
+		unsigned int np = 0, map[SIM_MAX_CHIPS];
+		int timeout;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct slot *s = &slots[i];
+			uint64_t t = sim_chip_next_event(s->chip);
+
+			if (t < next)
+				next = t;
+			if (s->nq && s->q[0].due < next)
+				next = s->q[0].due;
+			if (s->want_attach && now + ATTACH_POLL_US < next)
+				next = now + ATTACH_POLL_US;
+			if (s->conn) {
+				pfd[np].fd = s->conn->fd;
+				pfd[np].events = POLLIN;
+				map[np++] = i;
+			}
+		}
+		if (next == UINT64_MAX)
+			timeout = 1000;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = (int)((next - now + 999) / 1000);
+		if (poll(pfd, np, timeout) < 0 && errno != EINTR) {
+			perror("sspsim: poll");
+			break;
+		}
+		now = now_us();
+		for (unsigned int k = 0; k < np; k++)
+			if (pfd[k].revents)
+				serve_input(&slots[map[k]], now);
+		for (unsigned int i = 0; i < n; i++) {
+			struct slot *s = &slots[i];
+
+			send_due(s, now);
+			if (sim_chip_next_event(s->chip) <= now) {
+				switch (sim_chip_run_event(s->chip, now)) {
+				case SIM_ACT_DETACH:
+					slot_detach(s, now);
+					break;
+				case SIM_ACT_ATTACH:
+					s->want_attach = true;
+					break;
+				case SIM_ACT_NONE:
+					break;
+				}
+			}
+			if (s->want_attach && !s->conn)
+				try_attach(s, now);
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		slot_detach(&slots[i], now_us());
+	return 0;
+}

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sspsim: simulated STM32MP15/MP13 chips on USB/IP. Subcommands start,
+ * stop, mkfw and otp; see `sspsim --help` and Documentation/sspsim.rst.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "daemon.h"
+#include "formats.h"
+#include "sim.h"
+#include "usbip.h"
+#include "util.h"
+
+static const char usage[] =
+"usage: sspsim COMMAND [OPTIONS]\n"
+"\n"
+"Simulated STM32MP15/MP13 chips (ROM code + TF-A SSP) attached to this host's\n"
+"kernel as USB devices through vhci_hcd (needs root and `modprobe vhci-hcd`).\n"
+"\n"
+"  start --state DIR [--series mp15|mp13] [--chips N] [--fault SPEC]...\n"
+"        [--timing fast|realistic] [--timeout SEC]\n"
+"      Attach the chips of DIR (creating new ones up to N) and return once the\n"
+"      kernel has enumerated them all; a daemon keeps serving them. Prints one\n"
+"      `INDEX SERIAL` line per chip. Writes DIR/st-pub.pem (test ST public key).\n"
+"  stop --state DIR\n"
+"      Detach the chips of DIR and end its daemon.\n"
+"  mkfw --out FILE [--key OEM_PRIV.pem] [--pub-out PEM] [--version N] [--size BYTES]\n"
+"      Write a test SSP firmware (STM32 header v1, ECDSA P-256 signed with the key,\n"
+"      or with the built-in test OEM key).\n"
+"  otp --state DIR --chip SERIAL\n"
+"      Print `WORD 0xVALUE` for each non-zero OTP word, then `locked W...`.\n"
+"\n"
+"Faults (SPEC = CHIP:KIND[:ARG[:COUNT]], CHIP = index or `all`; a STEP fault fires\n"
+"COUNT times, default 1, 0 = always): stall:STEP, disconnect:STEP,\n"
+"disconnect-after-blocks:N, hang:STEP, bad-cert, bad-descriptor, bad-reply:STEP,\n"
+"slow:MS. STEP = load, phase, cert, license, detach, stage-a, stage-b, stage-c.\n"
+"\n"
+"The ROM accepts STM32 header v1 on every series (MP13's v2 header is not\n"
+"modelled yet). Documentation/sspsim.rst says what is modelled and inferred.\n";
+
+static int die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sspsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see sspsim --help)\n");
+	return 2;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The daemon holds an exclusive flock on DIR/sspsim.pid while it runs. */
+static int pidfile_open(const char *dir, char *path, size_t len)
+{
+	snprintf(path, len, "%s/sspsim.pid", dir);
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+static bool daemon_running(const char *dir, pid_t *pid)
+{
+	char path[PATH_MAX + 16], buf[32] = "";
+	bool running;
+	ssize_t n;
+	int fd = pidfile_open(dir, path, sizeof(path));
+
+	if (fd < 0)
+		return false;
+	running = flock(fd, LOCK_EX | LOCK_NB) < 0;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0)
+		buf[n] = 0;
+	*pid = (pid_t)atoi(buf);
+	close(fd);
+	return running;
+}
+
+static void print_log_tail(const char *dir)
+{
+	char path[PATH_MAX + 16], lines[20][512];
+	unsigned int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sspsim.log", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(lines[n % 20], sizeof(lines[0]), f))
+		n++;
+	fclose(f);
+	fprintf(stderr, "sspsim: last lines of %s:\n", path);
+	for (unsigned int i = n > 20 ? n - 20 : 0; i < n; i++)
+		fprintf(stderr, "  %s", lines[i % 20]);
+}
+
+static int parse_series(const char *s, enum ssp_series *out)
+{
+	if (!strcmp(s, "mp15"))
+		*out = SSP_SERIES_MP15;
+	else if (!strcmp(s, "mp13"))
+		*out = SSP_SERIES_MP13;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int run_daemon(const char *dir, struct sim_chip **chips, unsigned int n, const int *ports)
+{
+	char path[PATH_MAX + 16], buf[32];
+	int fd, logfd, nul;
+
+	setsid();
+	snprintf(path, sizeof(path), "%s/sspsim.log", dir);
+	logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (logfd < 0 || nul < 0)
+		return 1;
+	dup2(nul, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	sim_log_to_stderr = true;
+	fd = pidfile_open(dir, path, sizeof(path));
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "sspsim: %s: another simulator holds it\n", path);
+		return 1;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
+		fprintf(stderr, "sspsim: %s: cannot write the pid\n", path);
+	fprintf(stderr, "sspsim: daemon %d serving %u chip(s)\n", (int)getpid(), n);
+	sim_daemon_run(chips, n, ports);
+	fprintf(stderr, "sspsim: daemon %d stopped\n", (int)getpid());
+	unlink(path);
+	close(fd);
+	return 0;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' }, { "series", required_argument, NULL, 'S' },
+		{ "chips", required_argument, NULL, 'n' }, { "fault", required_argument, NULL, 'f' },
+		{ "timing", required_argument, NULL, 't' }, { "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *timing_name = "fast";
+	char err[512], serials[SIM_MAX_CHIPS][SIM_SERIAL_LEN + 1];
+	enum ssp_series series = SSP_SERIES_MP15, have_series[SIM_MAX_CHIPS];
+	struct sim_fault faults[SIM_MAX_FAULTS];
+	unsigned int nfaults = 0, timeout = 60;
+	struct sim_chip *chips[SIM_MAX_CHIPS] = { NULL };
+	int ports[SIM_MAX_CHIPS], lockfds[SIM_MAX_CHIPS], nchips = -1, nhave, o;
+	bool series_given = false;
+	const struct sim_timing *timing;
+	struct sim_store store;
+	pid_t pid;
+	uint64_t waited = 0;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': dir = optarg; break;
+		case 'S':
+			if (parse_series(optarg, &series))
+				return die_usage("--series must be mp15 or mp13, not '%s'", optarg);
+			series_given = true;
+			break;
+		case 'n':
+			nchips = atoi(optarg);
+			if (nchips < 1 || nchips > SIM_MAX_CHIPS)
+				return die_usage("--chips must be 1..64, not '%s'", optarg);
+			break;
+		case 'f':
+			if (nfaults == SIM_MAX_FAULTS)
+				return die_usage("at most 16 --fault options%s", "");
+			if (sim_fault_parse(optarg, &faults[nfaults], err, sizeof(err))) {
+				fprintf(stderr, "sspsim: %s\n", err);
+				return 2;
+			}
+			nfaults++;
+			break;
+		case 't': timing_name = optarg; break;
+		case 'T': timeout = (unsigned int)atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (!dir)
+		return die_usage("start needs --state DIR%s", "");
+	timing = sim_timing_get(timing_name);
+	if (!timing)
+		return die_usage("--timing must be fast or realistic, not '%s'", timing_name);
+	if (daemon_running(dir, &pid)) {
+		fprintf(stderr, "sspsim: %s: a simulator already serves this state directory (pid %d); run `sspsim stop --state %s` first\n",
+			dir, (int)pid, dir);
+		return 1;
+	}
+	if (!vhci_present()) {
+		fprintf(stderr, "sspsim: %s/attach is missing or not writable: load vhci-hcd (modprobe vhci-hcd) and run as root\n",
+			VHCI_SYSFS);
+		return 1;
+	}
+	if (sim_store_open(&store, dir, err, sizeof(err))) {
+		fprintf(stderr, "sspsim: %s\n", err);
+		return 1;
+	}
+	nhave = sim_store_list(dir, serials, SIM_MAX_CHIPS, have_series);
+	if (nhave < 0) {
+		fprintf(stderr, "sspsim: %s: cannot list the chips: %s\n", dir, strerror(-nhave));
+		return 1;
+	}
+	if (nhave > 0 && !series_given)
+		series = have_series[0];
+	if (nchips < 0)
+		nchips = nhave > 0 ? nhave : 1;
+	for (int i = 0; i < nchips; i++) {
+		int ret;
+
+		chips[i] = calloc(1, sizeof(*chips[i]));
+		if (!chips[i]) {
+			fprintf(stderr, "sspsim: out of memory\n");
+			return 1;
+		}
+		if (i < nhave) {
+			if (have_series[i] != series) {
+				fprintf(stderr, "sspsim: %s/%s is an %s chip, not %s: use another state directory\n",
+					dir, serials[i], have_series[i] == SSP_SERIES_MP13 ? "mp13" : "mp15",
+					series == SSP_SERIES_MP13 ? "mp13" : "mp15");
+				return 1;
+			}
+			ret = sim_chip_load(chips[i], &store, serials[i], err, sizeof(err));
+		} else {
+			ret = sim_chip_create(chips[i], &store, series, (unsigned int)i, err, sizeof(err));
+		}
+		if (ret) {
+			fprintf(stderr, "sspsim: %s\n", err);
+			return 1;
+		}
+		chips[i]->timing = timing;
+	}
+	for (unsigned int k = 0; k < nfaults; k++) {
+		if (faults[k].chip >= nchips) {
+			fprintf(stderr, "sspsim: --fault names chip %d but there are %d chips (0..%d)\n",
+				faults[k].chip, nchips, nchips - 1);
+			return 2;
+		}
+		for (int i = 0; i < nchips; i++)
+			if (faults[k].chip < 0 || faults[k].chip == i)
+				chips[i]->faults.f[chips[i]->faults.n++] = faults[k];
+	}
+	if (sim_daemon_reserve(chips, (unsigned int)nchips, ports, lockfds, err, sizeof(err))) {
+		fprintf(stderr, "sspsim: %s\n", err);
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("sspsim: fork");
+		return 1;
+	}
+	if (pid == 0)
+		_exit(run_daemon(dir, chips, (unsigned int)nchips, ports));
+
+	/* Foreground: succeed only once the kernel has enumerated every chip. */
+	for (;;) {
+		int st, ready = 0;
+
+		for (int i = 0; i < nchips; i++)
+			ready += usb_serial_present(chips[i]->serial);
+		if (ready == nchips)
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			fprintf(stderr, "sspsim: the simulator daemon exited before the chips enumerated\n");
+			print_log_tail(dir);
+			return 1;
+		}
+		if (waited >= (uint64_t)timeout * 1000) {
+			fprintf(stderr, "sspsim: only %d of %d chips enumerated within %u s (see dmesg); stopping the simulator\n",
+				ready, nchips, timeout);
+			print_log_tail(dir);
+			kill(pid, SIGTERM);
+			return 1;
+		}
+		sleep_ms(50);
+		waited += 50;
+	}
+	for (int i = 0; i < nchips; i++)
+		printf("%u %s\n", chips[i]->index, chips[i]->serial);
+	return 0;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+	};
+	char serials[SIM_MAX_CHIPS][SIM_SERIAL_LEN + 1];
+	const char *dir = NULL;
+	int o, n, waited = 0;
+	pid_t pid;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 's')
+			return 2;
+		dir = optarg;
+	}
+	if (!dir)
+		return die_usage("stop needs --state DIR%s", "");
+	if (!daemon_running(dir, &pid)) {
+		fprintf(stderr, "sspsim: no simulator runs for %s\n", dir);
+		return 0;
+	}
+	if (pid <= 0 || kill(pid, SIGTERM) < 0) {
+		fprintf(stderr, "sspsim: %s/sspsim.pid: cannot signal pid %d: %s\n", dir, (int)pid,
+			strerror(errno));
+		return 1;
+	}
+	while (daemon_running(dir, &pid)) {
+		if (waited >= 15000) {
+			fprintf(stderr, "sspsim: the simulator (pid %d) did not stop within 15 s\n", (int)pid);
+			return 1;
+		}
+		sleep_ms(50);
+		waited += 50;
+	}
+	/* Return once the kernel has let go of the devices. */
+	n = sim_store_list(dir, serials, SIM_MAX_CHIPS, NULL);
+	for (int i = 0; i < n; i++)
+		while (usb_serial_present(serials[i]) && waited < 25000) {
+			sleep_ms(50);
+			waited += 50;
+		}
+	return 0;
+}
+
+static int cmd_otp(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' }, { "chip", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *serial = NULL;
+	char path[PATH_MAX];
+	struct sim_otp otp;
+	int o, ret;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 's')
+			dir = optarg;
+		else if (o == 'c')
+			serial = optarg;
+		else
+			return 2;
+	}
+	if (!dir || !serial)
+		return die_usage("otp needs --state DIR --chip SERIAL%s", "");
+	if (strlen(serial) != SIM_SERIAL_LEN || strchr(serial, '/'))
+		return die_usage("'%s' is not a 24-digit chip serial", serial);
+	snprintf(path, sizeof(path), "%s/%s/otp.bin", dir, serial);
+	memset(&otp, 0, sizeof(otp));
+	ret = sim_otp_load(&otp, path);
+	if (ret) {
+		fprintf(stderr, "sspsim: %s: cannot read the OTP image: %s\n", path, strerror(-ret));
+		return 1;
+	}
+	for (unsigned int w = 0; w < SSP_OTP_WORDS; w++)
+		if (otp.word[w])
+			printf("%u 0x%08x\n", w, otp.word[w]);
+	printf("locked");
+	for (unsigned int w = 0; w < SSP_OTP_WORDS; w++)
+		if (sim_otp_locked(&otp, w))
+			printf(" %u", w);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_mkfw(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "key", required_argument, NULL, 'k' },
+		{ "pub-out", required_argument, NULL, 'p' }, { "version", required_argument, NULL, 'v' },
+		{ "size", required_argument, NULL, 'z' }, { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *key = NULL, *pub_out = NULL;
+	uint8_t priv[SSP_PRIV_LEN], pub[SSP_PUB_LEN], *img, *payload;
+	struct ssp_stm32_image info;
+	unsigned long size = SIM_FW_DEFAULT_SIZE, version = 0;
+	int o, ret;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'o': out = optarg; break;
+		case 'k': key = optarg; break;
+		case 'p': pub_out = optarg; break;
+		case 'v': version = strtoul(optarg, NULL, 0); break;
+		case 'z': size = strtoul(optarg, NULL, 0); break;
+		default: return 2;
+		}
+	}
+	if (!out)
+		return die_usage("mkfw needs --out FILE%s", "");
+	if (size < 64 || size > 120 * 1024)
+		return die_usage("--size must be 64..122880 bytes (the MP13 ROM takes 128 KiB with the header)%s", "");
+	if (key)
+		ret = ssp_pem_read_priv(key, priv);
+	else
+		ret = ssp_ec_key_from_seed(SIM_TEST_OEM_LABEL, "sspsim", 6, priv, pub);
+	if (!ret)
+		ret = ssp_ec_pub_from_priv(priv, pub);
+	if (ret) {
+		fprintf(stderr, "sspsim: %s: cannot read the OEM private key: %s\n", key ? key : "(test key)",
+			strerror(-ret));
+		return 1;
+	}
+	img = calloc(1, SSP_STM32_HDR_SIZE + size);
+	payload = malloc(size);
+	if (!img || !payload) {
+		fprintf(stderr, "sspsim: out of memory\n");
+		return 1;
+	}
+	/* Recognisable filler: the simulator runs no code from it. */
+	for (unsigned long i = 0; i < size; i++)
+		payload[i] = (uint8_t)("sspsim test TF-A SSP image "[i % 27] ^ (i >> 8));
+	memset(&info, 0, sizeof(info));
+	info.entry_point = SIM_FW_LOAD_MP15 + SSP_STM32_HDR_SIZE;
+	info.load_address = SIM_FW_LOAD_MP15;
+	info.image_version = (uint32_t)version;
+	info.ecdsa_algo = SSP_STM32_ALGO_P256;
+	info.binary_type = 0x10;
+	ret = ssp_stm32_build(&info, payload, size, priv, img, SSP_STM32_HDR_SIZE + size);
+	ssp_wipe(priv, sizeof(priv));
+	if (!ret)
+		ret = ssp_write_file_atomic(out, img, SSP_STM32_HDR_SIZE + size, 0644, NULL);
+	if (!ret && pub_out)
+		ret = ssp_pem_write_pub(pub_out, pub);
+	free(img);
+	free(payload);
+	if (ret) {
+		fprintf(stderr, "sspsim: %s: cannot write the firmware: %s\n", out, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "start", cmd_start }, { "stop", cmd_stop }, { "otp", cmd_otp }, { "mkfw", cmd_mkfw },
+	};
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return die_usage("unknown command '%s'", argv[1]);
+}
