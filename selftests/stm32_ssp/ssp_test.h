@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the stm32_ssp selftests: simulated chips (sspsim), the slot of
+ * a chip in /sys/class/ssp, one wrapper per ioctl returning 0 or -errno,
+ * and SSP licenses made with libssp for the certificate a chip gave.
+ * Included once per test program (static functions).
+ */
+#ifndef SSP_SELFTEST_H
+#define SSP_SELFTEST_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/stm32_ssp.h>
+
+#include "crypto.h"
+#include "formats.h"
+#include "profile.h"
+
+#ifndef SSP_TOP
+#error "SSP_TOP (the repository) must be defined"
+#endif
+
+#define SSP_CLASS	"/sys/class/ssp"
+#define STAGE(s)	(1U << (s))
+
+struct sim {
+	char dir[192];		/* sspsim state directory */
+	char serial[33];
+	int minor;
+	char dev[32];		/* /dev/sspN */
+};
+
+/* Per-program world: scratch dir, OEM key (signs the firmware), image. */
+static char w_dir[128];
+static uint8_t w_oem_priv[SSP_PRIV_LEN], w_oem_pub[SSP_PUB_LEN];
+static uint8_t *w_fw;
+static size_t w_fw_len;
+static unsigned int w_sims;
+
+static inline const char *sspsim_path(void)
+{
+	const char *p = getenv("SSPSIM");
+
+	return p ? p : SSP_TOP "/build/sspsim";
+}
+
+static inline int run_argv(char *const argv[], bool quiet)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (quiet) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 1);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int read_file(const char *path, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len);
+	close(fd);
+	return n < 0 ? -errno : (int)n;
+}
+
+/* Read /sys/class/ssp/sspN/ATTR without the newline. */
+static inline int slot_attr(int minor, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+	int n;
+
+	snprintf(path, sizeof(path), SSP_CLASS "/ssp%d/%s", minor, attr);
+	n = read_file(path, buf, len - 1);
+	if (n < 0)
+		return n;
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Is a slot with this serial present (any state but gone)? */
+static inline int slot_by_serial(const char *serial)
+{
+	struct dirent *de;
+	char s[64];
+	int minor = -1;
+	DIR *d;
+
+	d = opendir(SSP_CLASS);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		int m;
+
+		if (sscanf(de->d_name, "ssp%d", &m) != 1)
+			continue;
+		if (!slot_attr(m, "serial", s, sizeof(s)) && !strcmp(s, serial))
+			minor = m;
+	}
+	closedir(d);
+	return minor;
+}
+
+/* Wait until the slot of @serial is ready in @stage; its minor or -1. */
+static inline int slot_wait_ready(const char *serial, const char *stage, unsigned int ms)
+{
+	uint64_t end = now_ms() + ms;
+	char st[32], sg[32];
+
+	do {
+		int m = slot_by_serial(serial);
+
+		if (m >= 0 && !slot_attr(m, "state", st, sizeof(st)) &&
+		    !slot_attr(m, "stage", sg, sizeof(sg)) &&
+		    !strcmp(st, "ready") && !strcmp(sg, stage))
+			return m;
+		usleep(50000);
+	} while (now_ms() < end);
+	return -1;
+}
+
+/*
+ * Start one simulated chip (own state directory) and wait for its slot.
+ * @series: "mp15" or "mp13"; @fault: an sspsim --fault spec or NULL.
+ */
+static inline int sim_start(struct sim *s, const char *series, const char *fault)
+{
+	char cmd[512], line[128];
+	int n = 0, idx;
+	FILE *p;
+
+	/* Tests run in forked children: the pid keeps the directories apart. */
+	snprintf(s->dir, sizeof(s->dir), "%s/sim%d.%u", w_dir, (int)getpid(), w_sims++);
+	snprintf(cmd, sizeof(cmd),
+		 "%s start --state %s --series %s --chips 1 --timing fast%s%s",
+		 sspsim_path(), s->dir, series, fault ? " --fault " : "",
+		 fault ? fault : "");
+	p = popen(cmd, "r");
+	if (!p)
+		return -errno;
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "%d %32s", &idx, s->serial) == 2)
+			n++;
+	if (pclose(p) || n != 1)
+		return -ECHILD;
+	s->minor = slot_wait_ready(s->serial, "rom", 60000);
+	if (s->minor < 0)
+		return -ETIMEDOUT;
+	snprintf(s->dev, sizeof(s->dev), "/dev/ssp%d", s->minor);
+	return 0;
+}
+
+static inline void sim_stop(struct sim *s)
+{
+	char *argv[] = { (char *)sspsim_path(), "stop", "--state", s->dir, NULL };
+
+	if (s->dir[0])
+		run_argv(argv, true);
+	s->dir[0] = '\0';
+}
+
+/* OTP word @w of the chip, from `sspsim otp`; -1 on error. */
+static inline long long sim_otp_word(struct sim *s, unsigned int w)
+{
+	char cmd[512], line[256];
+	long long v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s otp --state %s --chip %s", sspsim_path(),
+		 s->dir, s->serial);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		unsigned int idx;
+		unsigned long long val;
+
+		if (sscanf(line, "%u %llx", &idx, &val) == 2 && idx == w)
+			v = (long long)val;
+	}
+	pclose(p);
+	return v;
+}
+
+/* ---- ioctl wrappers: 0 or -errno ---- */
+
+static inline int ioc(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static inline int ssp_info(int fd, struct ssp_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->size = sizeof(*i);
+	return ioc(fd, SSP_IOC_GET_INFO, i);
+}
+
+static inline int ssp_phase(int fd, struct ssp_phase *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->size = sizeof(*p);
+	return ioc(fd, SSP_IOC_GET_PHASE, p);
+}
+
+static inline int ssp_wait(int fd, unsigned int ms, unsigned int gen, unsigned int mask,
+		    struct ssp_wait *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->timeout_ms = ms;
+	w->min_generation = gen;
+	w->stage_mask = mask;
+	return ioc(fd, SSP_IOC_WAIT, w);
+}
+
+static inline int ssp_load(int fd, const void *img, size_t len, unsigned int phase)
+{
+	struct ssp_load_fw lf = {
+		.size = sizeof(lf),
+		.data = (uintptr_t)img,
+		.len = (uint32_t)len,
+		.phase = phase,
+	};
+
+	return ioc(fd, SSP_IOC_LOAD_FW, &lf);
+}
+
+static inline int ssp_cert(int fd, struct ssp_cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	return ioc(fd, SSP_IOC_READ_CERT, c);
+}
+
+static inline int ssp_license(int fd, const void *blob, size_t len, uint32_t flags,
+		       struct ssp_license *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->flags = flags;
+	l->data = (uintptr_t)blob;
+	l->len = (uint32_t)len;
+	return ioc(fd, SSP_IOC_SEND_LICENSE, l);
+}
+
+static inline int ssp_recover(int fd, struct ssp_recover *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	return ioc(fd, SSP_IOC_RECOVER, r);
+}
+
+/* ---- world: OEM key, signed test firmware ---- */
+
+static inline int world_init(void)
+{
+	char key[192], fw[192];
+	char *argv[] = { (char *)sspsim_path(), "mkfw", "--out", fw, "--key", key, NULL };
+	struct stat st;
+	int fd, ret;
+
+	snprintf(w_dir, sizeof(w_dir), "/tmp/ssp-selftest.XXXXXX");
+	if (!mkdtemp(w_dir))
+		return -errno;
+	snprintf(key, sizeof(key), "%s/oem.pem", w_dir);
+	snprintf(fw, sizeof(fw), "%s/fw.stm32", w_dir);
+	ret = ssp_ec_keygen(w_oem_priv, w_oem_pub);
+	if (!ret)
+		ret = ssp_pem_write_priv(key, w_oem_priv);
+	if (ret)
+		return ret;
+	ret = run_argv(argv, true);
+	if (ret)
+		return ret > 0 ? -ECHILD : ret;
+	fd = open(fw, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return -errno;
+	w_fw_len = st.st_size;
+	w_fw = malloc(w_fw_len);
+	if (!w_fw || read(fd, w_fw, w_fw_len) != (ssize_t)w_fw_len)
+		return -EIO;
+	close(fd);
+	return 0;
+}
+
+static inline void world_fini(void)
+{
+	char *argv[] = { "/bin/rm", "-rf", w_dir, NULL };
+
+	if (w_dir[0])
+		run_argv(argv, true);
+	free(w_fw);
+}
+
+/*
+ * license || payload for the chip key of @cert: the HSM's and Trusted
+ * Package Creator's work, done here with libssp and a key/nonce the test
+ * chooses. Returns the blob length or -errno.
+ */
+static inline int make_blob(enum ssp_series series, const struct ssp_cert *cert,
+		     const uint8_t *secrets, size_t secrets_len, uint32_t rma,
+		     uint8_t *blob, size_t max)
+{
+	struct ssp_license_params lp = { .type = SSP_LIC_TYPE_NORMAL };
+	size_t plen = series == SSP_SERIES_MP15 ? SSP_PAYLOAD_SIZE_MP15 :
+						  SSP_PAYLOAD_SIZE_MP13;
+	struct ssp_payload_plain pl = { .series = series, .rma_word = rma };
+	uint8_t key[SSP_AES_KEY_LEN], nonce[SSP_NONCE_LEN];
+	int ret;
+
+	if (max < SSP_LIC_SIZE + plen || secrets_len > sizeof(pl.secrets))
+		return -E2BIG;
+	ret = ssp_random(key, sizeof(key));
+	if (!ret)
+		ret = ssp_random(nonce, 12);
+	if (ret)
+		return ret;
+	memset(nonce + 12, 0, 4);
+	if (series == SSP_SERIES_MP15) {
+		memcpy(pl.oem_pub, w_oem_pub, SSP_PUB_LEN);
+	} else {
+		const uint8_t *keys[SSP_MP13_OEM_KEYS] = { w_oem_pub };
+
+		ret = ssp_rpkth(keys, pl.rpkth);
+		if (ret)
+			return ret;
+	}
+	memcpy(pl.secrets, secrets, secrets_len);
+	pl.secrets_len = secrets_len;
+	ret = ssp_license_make(cert->cert + SSP_CERT_OFF_PUBK, key, nonce, &lp,
+			       NULL, blob);
+	if (!ret)
+		ret = ssp_payload_seal(&pl, key, nonce, blob + SSP_LIC_SIZE, plen);
+	ssp_wipe(key, sizeof(key));
+	return ret ? ret : (int)(SSP_LIC_SIZE + plen);
+}
+
+/* build/ko/<6.1|6.12>/stm32_ssp.ko for the running kernel. */
+static inline void module_path(char *buf, size_t len)
+{
+	struct utsname u;
+	unsigned int a = 0, b = 0;
+
+	uname(&u);
+	sscanf(u.release, "%u.%u", &a, &b);
+	snprintf(buf, len, SSP_TOP "/build/ko/%u.%u/stm32_ssp.ko", a, b);
+}
+
+#endif /* SSP_SELFTEST_H */
