@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Software HSM: licenses, refusals that change nothing, PIN handling,
+ * tamper detection, many processes at once, and kill -9 at every step.
+ * Certificates are made here with a throwaway ST key.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "audit.h"
+#include "crypto.h"
+#include "formats.h"
+#include "hsm.h"
+#include "util.h"
+
+#define PIN	"1234-test-pin"
+
+struct world {
+	char dir[64];
+	char hsm[128];
+	char st_pem[128];
+	uint8_t st_priv[SSP_PRIV_LEN];
+	uint8_t key[SSP_AES_KEY_LEN];
+	uint8_t nonce[SSP_NONCE_LEN];
+};
+
+static int make_world(struct world *w, enum ssp_series series, uint64_t counter, int st_index)
+{
+	struct ssp_hsm_init in = { 0 };
+	struct ssp_err e = { 0 };
+	uint8_t st_pub[SSP_PUB_LEN];
+	int ret;
+
+	strcpy(w->dir, "/tmp/ssp-test-hsm-XXXXXX");
+	if (!mkdtemp(w->dir))
+		return -errno;
+	snprintf(w->hsm, sizeof(w->hsm), "%s/hsm", w->dir);
+	snprintf(w->st_pem, sizeof(w->st_pem), "%s/st.pub", w->dir);
+	if (ssp_ec_keygen(w->st_priv, st_pub) || ssp_pem_write_pub(w->st_pem, st_pub))
+		return -EIO;
+	if (ssp_random(w->key, sizeof(w->key)) || ssp_random(w->nonce, SSP_GCM_IV_LEN))
+		return -EIO;
+	memset(w->nonce + SSP_GCM_IV_LEN, 0, SSP_NONCE_LEN - SSP_GCM_IV_LEN);
+	in.series = series;
+	memcpy(in.key, w->key, sizeof(in.key));
+	memcpy(in.nonce, w->nonce, sizeof(in.nonce));
+	in.counter = counter;
+	in.st_pub_pem[st_index] = w->st_pem;
+	in.fsbl_min_version = 7;
+	in.kdf_iterations = SSP_HSM_KDF_MIN;
+	ret = ssp_hsm_soft_init(w->hsm, PIN, &in, &e);
+	if (ret)
+		fprintf(stderr, "# init: %s\n", e.msg);
+	return ret;
+}
+
+static void drop_world(struct world *w)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	if (system(cmd))
+		fprintf(stderr, "# could not remove %s\n", w->dir);
+}
+
+/* A chip certificate signed by st_priv; the chip's private key in chip_priv. */
+static int make_cert(const uint8_t st_priv[SSP_PRIV_LEN], unsigned int chip_id,
+		     unsigned int index, uint8_t cert[SSP_CERT_SIZE],
+		     uint8_t chip_priv[SSP_PRIV_LEN])
+{
+	struct ssp_cert_info ci = { .chip_id = chip_id, .security_counter = 2,
+				    .st_key_index = index };
+
+	if (ssp_ec_keygen(chip_priv, ci.chip_pub) || ssp_cert_build(&ci, cert))
+		return -EIO;
+	return ssp_cert_sign(st_priv, cert);
+}
+
+static int status_of(const char *dir, struct ssp_hsm_status *st)
+{
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	int ret;
+
+	ret = ssp_hsm_open(dir, NULL, &h, &e);
+	if (!ret) {
+		ret = ssp_hsm_status(h, st, &e);
+		ssp_hsm_close(h);
+	}
+	if (ret)
+		fprintf(stderr, "# status: %s\n", e.msg);
+	return ret;
+}
+
+static int count_event(void *arg, const struct ssp_audit_rec *rec)
+{
+	if (!strcmp(rec->event, SSP_AUDIT_EV_LICENSE))
+		(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* License lines in a log that must verify. */
+static int64_t license_lines(const char *dir)
+{
+	struct ssp_err e = { 0 };
+	uint64_t n = 0;
+
+	if (ssp_audit_verify(dir, NULL, NULL, &e) || ssp_audit_walk(dir, NULL, count_event, &n, &e)) {
+		fprintf(stderr, "# audit: %s\n", e.msg);
+		return -1;
+	}
+	return n;
+}
+
+static int file_eq(const char *dir, const char *name, const char *snapshot, size_t len)
+{
+	char path[256], buf[8192];
+	struct ssp_err e = { 0 };
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !ssp_read_file(path, buf, sizeof(buf), &n, &e) && n == len && !memcmp(buf, snapshot, n);
+}
+
+FIXTURE(mp15) {
+	struct world w;
+	struct ssp_hsm *h;
+};
+
+FIXTURE_SETUP(mp15)
+{
+	struct ssp_err e = { 0 };
+
+	ASSERT_EQ(0, make_world(&self->w, SSP_SERIES_MP15, 3, 10));
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, PIN, &self->h, &e)) TH_LOG("%s", e.msg);
+}
+
+FIXTURE_TEARDOWN(mp15)
+{
+	ssp_hsm_close(self->h);
+	drop_world(&self->w);
+}
+
+TEST_F(mp15, license_opens_on_the_chip_and_costs_exactly_one_with_its_audit_line)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	uint8_t key[SSP_AES_KEY_LEN], nonce[SSP_NONCE_LEN], hl[SSP_HASH_LEN];
+	struct ssp_hsm_ctx ctx = { .serial = "ABC123", .port = "3-1.2", .host_tool = "test" };
+	struct ssp_license_info li;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	char hex[65], path[256], buf[8192];
+	size_t n;
+
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(3u, st.remaining);
+	ASSERT_EQ(0u, st.issued);
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e)) TH_LOG("%s", e.msg);
+	/* The chip recovers the OEM key and nonce from it. */
+	ASSERT_EQ(0, ssp_license_open(chip, lic, key, nonce));
+	ASSERT_EQ(0, memcmp(key, self->w.key, sizeof(key)));
+	ASSERT_EQ(0, memcmp(nonce, self->w.nonce, sizeof(nonce)));
+	ASSERT_EQ(0, ssp_license_parse(lic, sizeof(lic), &li));
+	ASSERT_EQ(SSP_LIC_TYPE_NORMAL, li.type);
+	ASSERT_EQ(7u, li.fsbl_min_version);
+
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(2u, st.remaining);
+	ASSERT_EQ(1u, st.issued);
+	ASSERT_EQ(1, license_lines(self->w.hsm));
+	snprintf(path, sizeof(path), "%s/%s", self->w.hsm, SSP_AUDIT_LOG);
+	ASSERT_EQ(0, ssp_read_file(path, buf, sizeof(buf) - 1, &n, &e));
+	buf[n] = '\0';
+	ASSERT_EQ(0, ssp_sha256(lic, sizeof(lic), hl));
+	ssp_hex_encode(hl, sizeof(hl), hex);
+	ASSERT_NE(NULL, strstr(buf, hex));
+	ASSERT_NE(NULL, strstr(buf, "\"serial\":\"ABC123\",\"port\":\"3-1.2\",\"product_id\":\"5000200A\""));
+	ASSERT_NE(NULL, strstr(buf, "\"remaining\":2,\"issued\":1,\"host_tool\":\"test\""));
+
+	/* Two more, then none. */
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	memset(lic, 0xAA, sizeof(lic));
+	ASSERT_EQ(-ENOSPC, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "no licenses left"));
+	ASSERT_NE(NULL, strstr(e.msg, self->w.hsm));
+	for (n = 0; n < sizeof(lic); n++) {
+		ASSERT_EQ(0xAA, lic[n]);	/* nothing handed out */
+	}
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(0u, st.remaining);
+	ASSERT_EQ(3u, st.issued);
+	ASSERT_EQ(3, license_lines(self->w.hsm));
+}
+
+/* Refusal of cert: -EPERM, message containing why, state and log untouched. */
+static void expect_refused(struct __test_metadata *_metadata, FIXTURE_DATA(mp15) *self,
+			   const uint8_t cert[SSP_CERT_SIZE], const char *why)
+{
+	char state[8192], log[8192], path[256];
+	struct ssp_err e = { 0 };
+	uint8_t lic[SSP_LIC_SIZE];
+	size_t ns, nl;
+
+	snprintf(path, sizeof(path), "%s/state", self->w.hsm);
+	ASSERT_EQ(0, ssp_read_file(path, state, sizeof(state), &ns, &e));
+	snprintf(path, sizeof(path), "%s/%s", self->w.hsm, SSP_AUDIT_LOG);
+	ASSERT_EQ(0, ssp_read_file(path, log, sizeof(log), &nl, &e));
+	ASSERT_EQ(-EPERM, ssp_hsm_license(self->h, cert, NULL, lic, &e));
+	ASSERT_NE(NULL, strstr(e.msg, why)) TH_LOG("%s", e.msg);
+	ASSERT_NE(NULL, strstr(e.msg, self->w.hsm));
+	ASSERT_TRUE(file_eq(self->w.hsm, "state", state, ns));
+	ASSERT_TRUE(file_eq(self->w.hsm, SSP_AUDIT_LOG, log, nl));
+}
+
+TEST_F(mp15, certificate_signed_by_another_key_is_refused_and_changes_nothing)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], other[SSP_PRIV_LEN], pub[SSP_PUB_LEN];
+
+	ASSERT_EQ(0, ssp_ec_keygen(other, pub));
+	ASSERT_EQ(0, make_cert(other, 0x500, 10, cert, chip));
+	expect_refused(_metadata, self, cert, "signature does not verify");
+}
+
+TEST_F(mp15, certificate_with_a_flipped_bit_is_refused)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	cert[SSP_CERT_OFF_SIG + 5] ^= 0x10;
+	expect_refused(_metadata, self, cert, "signature does not verify");
+}
+
+TEST_F(mp15, certificate_of_an_mp13_chip_is_refused_by_an_mp15_hsm)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x501, 10, cert, chip));
+	expect_refused(_metadata, self, cert, "chip id 501");
+}
+
+TEST_F(mp15, certificate_for_a_product_key_index_without_st_key_is_refused)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 3, cert, chip));
+	expect_refused(_metadata, self, cert, "no ST key for product-key index 3");
+}
+
+TEST_F(mp15, malformed_certificate_is_refused)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	memcpy(cert, "ZZZ", 3);
+	expect_refused(_metadata, self, cert, "not a chip certificate");
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	memset(cert + SSP_CERT_OFF_PUBK, 0x11, SSP_PUB_LEN);	/* not on the curve */
+	expect_refused(_metadata, self, cert, "not a chip certificate");
+}
+
+TEST_F(mp15, wrong_pin_is_refused_and_no_pin_allows_status_only)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h = NULL;
+
+	ASSERT_EQ(-EACCES, ssp_hsm_open(self->w.hsm, "1235-test-pin", &h, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "wrong PIN"));
+	ASSERT_EQ(NULL, h);
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, NULL, &h, &e));
+	ASSERT_EQ(0, ssp_hsm_status(h, &st, &e));
+	ASSERT_EQ(3u, st.remaining);
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(-EACCES, ssp_hsm_license(h, cert, NULL, lic, &e));
+	ssp_hsm_close(h);
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(3u, st.remaining);
+}
+
+TEST_F(mp15, status_reports_fingerprint_of_key_and_nonce_never_the_key)
+{
+	struct ssp_hsm_status st;
+	char fp[65], key_hex[33];
+
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ssp_hsm_fingerprint(self->w.key, self->w.nonce, fp);
+	ASSERT_STREQ(fp, st.key_fingerprint);
+	ASSERT_STREQ("soft", st.backend);
+	ASSERT_EQ((int)SSP_SERIES_MP15, (int)st.series);
+	ASSERT_EQ(1u << 10, st.st_key_mask);
+	ssp_hex_encode(self->w.key, sizeof(self->w.key), key_hex);
+	ASSERT_EQ(NULL, strstr(st.key_fingerprint, key_hex));
+}
+
+TEST_F(mp15, edited_counter_state_is_detected_and_no_license_issued)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	char path[256], buf[4096], *p;
+	struct ssp_err e = { 0 };
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/state", self->w.hsm);
+	ASSERT_EQ(0, ssp_read_file(path, buf, sizeof(buf) - 1, &n, &e));
+	buf[n] = '\0';
+	p = strstr(buf, "\"remaining\":3");
+	ASSERT_NE(NULL, p);
+	p[12] = '9';
+	ASSERT_EQ(0, ssp_write_file_atomic(path, buf, n, 0600, &e));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(-EBADMSG, ssp_hsm_license(self->h, cert, NULL, lic, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "was modified")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, license_lines(self->w.hsm));
+}
+
+TEST_F(mp15, swapped_st_key_in_hsm_json_makes_the_pin_fail)
+{
+	char path[256], buf[16384], hex[2 * SSP_PUB_LEN + 1], *p;
+	uint8_t priv[SSP_PRIV_LEN], pub[SSP_PUB_LEN];
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h = NULL;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/hsm.json", self->w.hsm);
+	ASSERT_EQ(0, ssp_read_file(path, buf, sizeof(buf) - 1, &n, &e));
+	buf[n] = '\0';
+	ASSERT_EQ(0, ssp_ec_keygen(priv, pub));
+	ssp_hex_encode(pub, sizeof(pub), hex);
+	p = strstr(buf, "null,\n");	/* index 0 ... */
+	ASSERT_NE(NULL, p);
+	p = strstr(buf, "    \"");	/* the one key, index 10 */
+	ASSERT_NE(NULL, p);
+	memcpy(p + 5, hex, strlen(hex));
+	ASSERT_EQ(0, ssp_write_file_atomic(path, buf, n, 0600, &e));
+	ASSERT_EQ(-EACCES, ssp_hsm_open(self->w.hsm, PIN, &h, &e));
+	ASSERT_EQ(NULL, h);
+}
+
+TEST(init_refuses_bad_nonce_existing_hsm_and_missing_pin)
+{
+	struct ssp_hsm_init in = { 0 };
+	struct ssp_err e = { 0 };
+	struct ssp_hsm_status st;
+	struct world w;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP13, 5, 0));
+	in.series = SSP_SERIES_MP13;
+	in.counter = 100;
+	in.st_pub_pem[0] = w.st_pem;
+	in.kdf_iterations = SSP_HSM_KDF_MIN;
+	ASSERT_EQ(-EEXIST, ssp_hsm_soft_init(w.hsm, PIN, &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "already initialised"));
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(5u, st.remaining);
+	ASSERT_EQ((int)SSP_SERIES_MP13, (int)st.series);
+	in.nonce[15] = 1;
+	ASSERT_EQ(-EINVAL, ssp_hsm_soft_init("/tmp/ssp-test-hsm-never", PIN, &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "last 4 bytes"));
+	in.nonce[15] = 0;
+	ASSERT_EQ(-ENOKEY, ssp_hsm_soft_init("/tmp/ssp-test-hsm-never", NULL, &in, &e));
+	ASSERT_NE(0, access("/tmp/ssp-test-hsm-never", F_OK));
+	drop_world(&w);
+}
+
+TEST(read_pin_takes_the_first_line_of_the_file_or_the_environment)
+{
+	char pin[SSP_HSM_PIN_MAX], path[] = "/tmp/ssp-test-pin-XXXXXX";
+	struct ssp_err e = { 0 };
+	int fd = mkstemp(path);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(9, write(fd, "s3cret\nxx", 9));
+	close(fd);
+	ASSERT_EQ(0, ssp_hsm_read_pin(path, pin, &e));
+	ASSERT_STREQ("s3cret", pin);
+	unlink(path);
+	unsetenv(SSP_HSM_PIN_ENV);
+	ASSERT_EQ(-ENOKEY, ssp_hsm_read_pin(NULL, pin, &e));
+	ASSERT_NE(NULL, strstr(e.msg, SSP_HSM_PIN_ENV));
+	setenv(SSP_HSM_PIN_ENV, "envpin", 1);
+	ASSERT_EQ(0, ssp_hsm_read_pin(NULL, pin, &e));
+	ASSERT_STREQ("envpin", pin);
+	unsetenv(SSP_HSM_PIN_ENV);
+}
+
+/* Child: license until refused; one byte to fd per license received. */
+static void __attribute__((noreturn)) license_loop(const struct world *w, int fd, int max)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	int i, ret = 0;
+
+	if (ssp_hsm_open(w->hsm, PIN, &h, &e) || make_cert(w->st_priv, 0x500, 0, cert, chip))
+		_exit(2);
+	for (i = 0; i < max; i++) {
+		ret = ssp_hsm_license(h, cert, NULL, lic, &e);
+		if (ret)
+			break;
+		if (write(fd, "L", 1) != 1)
+			_exit(3);
+	}
+	ssp_hsm_close(h);
+	_exit(ret == -ENOSPC || ret == 0 ? 0 : 4);
+}
+
+static uint64_t drain(int fd)
+{
+	char buf[256];
+	uint64_t n = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		n += r;
+	return n;
+}
+
+TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
+{
+	const int procs = 6, each = 6, counter = 20;
+	struct ssp_hsm_status st;
+	struct world w;
+	int p[2], i, status;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, counter, 0));
+	ASSERT_EQ(0, pipe(p));
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			close(p[0]);
+			license_loop(&w, p[1], each);
+		}
+	}
+	close(p[1]);
+	ASSERT_EQ((uint64_t)counter, drain(p[0]));
+	close(p[0]);
+	for (i = 0; i < procs; i++) {
+		ASSERT_GT(wait(&status), 0);
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(0u, st.remaining);
+	ASSERT_EQ((uint64_t)counter, st.issued);
+	ASSERT_EQ(counter, license_lines(w.hsm));
+	drop_world(&w);
+}
+
+TEST(kill_at_each_step_of_issuance_never_leaves_a_license_uncounted)
+{
+	/* Where SSP_HSM_TEST_CRASH stops the issuer, and whether it had counted. */
+	static const struct { const char *step; int counted; } steps[] = {
+		{ "locked", 0 }, { "audited", 1 }, { "saved", 1 }, { "unlocked", 1 },
+	};
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_audit_pos anchor;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	uint64_t before;
+	struct world w;
+	size_t i;
+	int status;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		pid_t pid;
+
+		ASSERT_EQ(0, status_of(w.hsm, &st));
+		before = st.remaining;
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			setenv("SSP_HSM_TEST_CRASH", steps[i].step, 1);
+			if (ssp_hsm_open(w.hsm, PIN, &h, &e))
+				_exit(2);
+			ssp_hsm_license(h, cert, NULL, lic, &e);
+			_exit(0);	/* not reached: the hook kills us */
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			TH_LOG("step %s: child was not killed", steps[i].step);
+		ASSERT_EQ(0, status_of(w.hsm, &st)) TH_LOG("after kill at %s", steps[i].step);
+		ASSERT_EQ(before - steps[i].counted, st.remaining) TH_LOG("step %s", steps[i].step);
+		ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
+		ASSERT_EQ(10u, st.remaining + st.issued);
+	}
+	/* The HSM carries on: the state catches up with the log. */
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
+	ASSERT_EQ(0, ssp_hsm_license(h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
+	ssp_hsm_close(h);
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(4u, st.issued);
+	ASSERT_EQ(6u, st.remaining);
+	ASSERT_EQ(4, license_lines(w.hsm));
+	anchor.seq = st.audit_seq;
+	anchor.end = st.audit_end;
+	memcpy(anchor.hash, st.audit_hash, sizeof(anchor.hash));
+	ASSERT_EQ(0, ssp_audit_verify(w.hsm, &anchor, NULL, &e)) TH_LOG("%s", e.msg);
+	drop_world(&w);
+}
+
+TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
+{
+	const int counter = 150, rounds = 60;
+	struct ssp_hsm_status st;
+	uint64_t returned = 0;
+	struct world w;
+	int p[2], r, status, killed = 0;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, counter, 0));
+	ASSERT_EQ(0, pipe(p));
+	srand(time(NULL) ^ getpid());
+	for (r = 0; r < rounds; r++) {
+		pid_t a, b;
+
+		a = fork();
+		ASSERT_GE(a, 0);
+		if (a == 0) {
+			close(p[0]);
+			license_loop(&w, p[1], counter);
+		}
+		b = fork();
+		ASSERT_GE(b, 0);
+		if (b == 0) {
+			close(p[0]);
+			license_loop(&w, p[1], counter);
+		}
+		usleep(300 + rand() % 5000);
+		kill(a, SIGKILL);
+		usleep(rand() % 1000);
+		kill(b, SIGKILL);
+		ASSERT_EQ(a, waitpid(a, &status, 0));
+		killed += WIFSIGNALED(status);
+		ASSERT_EQ(b, waitpid(b, &status, 0));
+		killed += WIFSIGNALED(status);
+		ASSERT_EQ(0, status_of(w.hsm, &st));
+		if (!st.remaining)
+			break;
+	}
+	close(p[1]);
+	returned = drain(p[0]);
+	close(p[0]);
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	TH_LOG("%d rounds, %d kills, %llu licenses returned, %llu counted", r, killed,
+	       (unsigned long long)returned, (unsigned long long)st.issued);
+	ASSERT_GT(killed, 0);
+	ASSERT_LE(returned, st.issued);
+	ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
+	ASSERT_EQ((uint64_t)counter, st.remaining + st.issued);
+	drop_world(&w);
+}
+
+TEST_HARNESS_MAIN
