@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Whole SSP runs on simulated STM32MP15 and STM32MP13 chips driven by the
+ * stm32_ssp ioctls alone, with one open file across the three resets; and
+ * the chip failing under a step: unplugged (ENODEV at once), hung
+ * (ETIMEDOUT), stalled (EPROTO, then RECOVER), malformed replies and names.
+ */
+#include "ssp_test.h"
+#include "kselftest_harness.h"
+
+#define RMA_WORD	SSP_RMA_WORD(0x1234, 0x4321)
+#define PROMPT_MS	3000	/* "at once": well below io_timeout_ms (5000) */
+
+static uint8_t secrets[SSP_USER_SECRETS_MAX];
+
+static unsigned int ssp_word(enum ssp_series s)
+{
+	return ssp_otp_map(s)->ssp_word;
+}
+
+/* Load the firmware in the ROM and wait until it answers in the FSBL. */
+static int start_fsbl(int fd, unsigned int *gen, bool mp13)
+{
+	struct ssp_wait w;
+	int ret;
+
+	ret = ssp_load(fd, w_fw, w_fw_len, SSP_PHASE_FSBL);
+	if (ret)
+		return ret;
+	/* MP15 boots on the same device; MP13 re-enumerates after DETACH. */
+	if (mp13)
+		(*gen)++;
+	ret = ssp_wait(fd, 30000, *gen, STAGE(SSP_STAGE_FSBL), &w);
+	if (!ret && w.generation != *gen)
+		ret = -EBADE;
+	return ret;
+}
+
+/* The chip resets: the same slot comes back in the ROM, one generation on. */
+static int next_rom(int fd, unsigned int *gen)
+{
+	struct ssp_wait w;
+	int ret;
+
+	(*gen)++;
+	ret = ssp_wait(fd, 60000, *gen, STAGE(SSP_STAGE_ROM), &w);
+	if (!ret && w.generation != *gen)
+		ret = -EBADE;
+	return ret;
+}
+
+static void full_run(struct __test_metadata *_metadata, const char *name,
+		     enum ssp_series series)
+{
+	bool mp13 = series == SSP_SERIES_MP13;
+	uint8_t blob[SSP_BLOB_MAX];
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
+	struct ssp_info i;
+	unsigned int gen = 0;
+	struct sim sim = { 0 };
+	char buf[64];
+	long long w;
+	int fd, len;
+
+	ASSERT_EQ(0, sim_start(&sim, name, NULL));
+	fd = open(sim.dev, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ssp_info(fd, &i));
+	ASSERT_EQ(0, i.generation);
+	EXPECT_EQ(mp13 ? SSP_CHIP_MP13 : SSP_CHIP_MP15, i.chip_id);
+
+	/* Stage A: TF-A SSP burns SSP_REQ and asks for a reset. */
+	ASSERT_EQ(0, start_fsbl(fd, &gen, mp13));
+	ASSERT_EQ(0, ssp_phase(fd, &ph));
+	EXPECT_EQ(SSP_PHASE_RESET, ph.phase);
+	EXPECT_EQ(SSP_PHASE_R_ERROR, ph.result);
+	EXPECT_EQ(0, memcmp(ph.reply + 9, "Provisioning", 12));
+	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, next_rom(fd, &gen));
+
+	/* Stage B: certificate out, license + payload in. */
+	ASSERT_EQ(0, start_fsbl(fd, &gen, mp13));
+	ASSERT_EQ(0, ssp_phase(fd, &ph));
+	EXPECT_EQ(mp13 ? SSP_PHASE_SSP : SSP_PHASE_FLASHLAYOUT, ph.phase);
+	EXPECT_EQ(0, ph.result);
+	ASSERT_EQ(0, ssp_cert(fd, &cert));
+	EXPECT_EQ(SSP_CERT_LEN, cert.cert_len);
+	EXPECT_EQ(0, memcmp(cert.cert, mp13 ? "501" : "500", 3));
+	len = make_blob(series, &cert, secrets, sizeof(secrets), RMA_WORD, blob,
+			sizeof(blob));
+	ASSERT_LT(0, len);
+	ASSERT_EQ(0, ssp_license(fd, blob, len, 0, &lic));
+	EXPECT_EQ(SSP_LICENSE_R_DETACHED, lic.result);
+	EXPECT_EQ(0, lic.phase);
+	EXPECT_EQ(0xffffffff, lic.address);
+	ASSERT_EQ(0, next_rom(fd, &gen));
+
+	/* Stage C: the ROM opens the license, TF-A programs OTP and resets. */
+	ASSERT_EQ(0, ssp_load(fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	ASSERT_EQ(0, next_rom(fd, &gen));
+
+	/* Same node, same file, three (MP15) or more (MP13) generations. */
+	ASSERT_EQ(0, ssp_info(fd, &i));
+	EXPECT_EQ(gen, i.generation);
+	EXPECT_LE(3, i.generation);
+	EXPECT_STREQ(sim.serial, i.serial);
+	EXPECT_EQ(sim.minor, slot_by_serial(sim.serial));
+	ASSERT_EQ(0, slot_attr(sim.minor, "generation", buf, sizeof(buf)));
+	EXPECT_EQ(gen, strtoul(buf, NULL, 10));
+
+	w = sim_otp_word(&sim, ssp_word(series));
+	EXPECT_NE(0, w & ssp_otp_map(series)->ssp_success);
+	EXPECT_EQ(RMA_WORD & ssp_otp_map(series)->rma_mask,
+		  sim_otp_word(&sim, SSP_OTP_RMA));
+	EXPECT_EQ((long long)(secrets[0] | secrets[1] << 8 | secrets[2] << 16 |
+			      (uint32_t)secrets[3] << 24),
+		  sim_otp_word(&sim, SSP_OTP_SECRETS));
+	close(fd);
+	sim_stop(&sim);
+}
+
+TEST(mp15_full_ssp_by_ioctls)
+{
+	full_run(_metadata, "mp15", SSP_SERIES_MP15);
+}
+
+TEST(mp13_full_ssp_by_ioctls)
+{
+	full_run(_metadata, "mp13", SSP_SERIES_MP13);
+}
+
+/* A chip with a fault; the file is open for writing. */
+FIXTURE(faulty) {
+	struct sim sim;
+	int fd;
+	unsigned int gen;
+};
+
+FIXTURE_VARIANT(faulty) {
+	const char *series;
+	const char *fault;
+};
+
+FIXTURE_SETUP(faulty)
+{
+	memset(&self->sim, 0, sizeof(self->sim));
+	self->gen = 0;
+	ASSERT_EQ(0, sim_start(&self->sim, variant->series, variant->fault));
+	self->fd = open(self->sim.dev, O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(faulty)
+{
+	close(self->fd);
+	sim_stop(&self->sim);
+}
+
+FIXTURE_VARIANT_ADD(faulty, unplug_in_load) {
+	.series = "mp15", .fault = "0:disconnect:load",
+};
+
+FIXTURE_VARIANT_ADD(faulty, unplug_after_blocks) {
+	.series = "mp15", .fault = "0:disconnect-after-blocks:3",
+};
+
+FIXTURE_VARIANT_ADD(faulty, unplug_in_phase) {
+	.series = "mp13", .fault = "0:disconnect:phase",
+};
+
+FIXTURE_VARIANT_ADD(faulty, unplug_in_cert) {
+	.series = "mp15", .fault = "0:disconnect:cert",
+};
+
+FIXTURE_VARIANT_ADD(faulty, unplug_in_license) {
+	.series = "mp13", .fault = "0:disconnect:license",
+};
+
+FIXTURE_VARIANT_ADD(faulty, hang_in_phase) {
+	.series = "mp15", .fault = "0:hang:phase",
+};
+
+FIXTURE_VARIANT_ADD(faulty, stall_in_phase) {
+	.series = "mp15", .fault = "0:stall:phase",
+};
+
+FIXTURE_VARIANT_ADD(faulty, bad_reply_in_phase) {
+	.series = "mp13", .fault = "0:bad-reply:phase",
+};
+
+FIXTURE_VARIANT_ADD(faulty, bad_alternate_name) {
+	.series = "mp15", .fault = "0:bad-descriptor",
+};
+
+/* Stage B with a certificate in hand (stage A done). */
+static void to_stage_b(struct __test_metadata *_metadata, FIXTURE_DATA(faulty) *self,
+		       bool mp13, struct ssp_cert *cert)
+{
+	struct ssp_phase ph;
+
+	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
+	ASSERT_EQ(0, ssp_phase(self->fd, &ph));
+	ASSERT_EQ(0, ioc(self->fd, SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, next_rom(self->fd, &self->gen));
+	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
+	if (cert)
+		ASSERT_EQ(0, ssp_cert(self->fd, cert));
+}
+
+/* After an unplug the chip powers up again on the same port and slot. */
+static void expect_comes_back(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(faulty) *self)
+{
+	struct ssp_wait w;
+
+	EXPECT_EQ(0, ssp_wait(self->fd, 60000, self->gen + 1, STAGE(SSP_STAGE_ROM), &w));
+	EXPECT_EQ(self->gen + 1, w.generation);
+}
+
+TEST_F(faulty, step_fails_as_documented)
+{
+	bool mp13 = !strcmp(variant->series, "mp13");
+	const char *f = variant->fault;
+	struct ssp_recover rec;
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
+	uint8_t blob[SSP_BLOB_MAX];
+	uint64_t t0;
+	int len, fd;
+
+	if (strstr(f, "disconnect:load") || strstr(f, "after-blocks")) {
+		t0 = now_ms();
+		EXPECT_EQ(-ENODEV, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+		EXPECT_GE(PROMPT_MS, now_ms() - t0);
+		expect_comes_back(_metadata, self);
+	} else if (strstr(f, "disconnect:phase")) {
+		t0 = now_ms();
+		EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &ph));
+		EXPECT_GE(PROMPT_MS, now_ms() - t0);
+		expect_comes_back(_metadata, self);
+	} else if (strstr(f, "disconnect:cert")) {
+		to_stage_b(_metadata, self, mp13, NULL);
+		t0 = now_ms();
+		EXPECT_EQ(-ENODEV, ssp_cert(self->fd, &cert));
+		EXPECT_GE(PROMPT_MS, now_ms() - t0);
+		expect_comes_back(_metadata, self);
+	} else if (strstr(f, "disconnect:license")) {
+		to_stage_b(_metadata, self, mp13, &cert);
+		len = make_blob(mp13 ? SSP_SERIES_MP13 : SSP_SERIES_MP15, &cert,
+				secrets, sizeof(secrets), RMA_WORD, blob, sizeof(blob));
+		ASSERT_LT(0, len);
+		t0 = now_ms();
+		EXPECT_EQ(-ENODEV, ssp_license(self->fd, blob, len, 0, &lic));
+		EXPECT_GE(PROMPT_MS, now_ms() - t0);
+		expect_comes_back(_metadata, self);
+	} else if (strstr(f, "hang")) {
+		fd = open("/sys/module/stm32_ssp/parameters/io_timeout_ms", O_WRONLY);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(3, write(fd, "800", 3));
+		t0 = now_ms();
+		EXPECT_EQ(-ETIMEDOUT, ssp_phase(self->fd, &ph));
+		EXPECT_LE(700, now_ms() - t0);
+		EXPECT_GE(PROMPT_MS, now_ms() - t0);
+		/* Still hung: every step times out, none blocks for good. */
+		EXPECT_EQ(-ETIMEDOUT, ssp_recover(self->fd, &rec));
+		pwrite(fd, "5000", 4, 0);
+		close(fd);
+	} else if (strstr(f, "stall")) {
+		EXPECT_EQ(-EPROTO, ssp_phase(self->fd, &ph));
+		ASSERT_EQ(0, ssp_recover(self->fd, &rec));
+		EXPECT_EQ(2, rec.state_after);
+		EXPECT_EQ(0, ssp_phase(self->fd, &ph));
+	} else if (strstr(f, "bad-reply")) {
+		/* A short GETSTATUS or a half GetPhase reply. */
+		EXPECT_EQ(-EPROTO, ssp_phase(self->fd, &ph));
+		ASSERT_EQ(0, ssp_recover(self->fd, &rec));
+		EXPECT_EQ(2, rec.state_after);
+		EXPECT_EQ(0, ssp_phase(self->fd, &ph));
+	} else if (strstr(f, "bad-descriptor")) {
+		/* "@virtual 0xF1 ..." maps no phase: GetPhase has no alternate. */
+		EXPECT_EQ(-ENOENT, ssp_phase(self->fd, &ph));
+		EXPECT_EQ(0, ssp_recover(self->fd, &rec));
+	} else {
+		ASSERT_TRUE(false);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int ret;
+
+	if (access("/sys/class/ssp", F_OK)) {
+		printf("1..0 # SKIP stm32_ssp is not loaded\n");
+		return KSFT_SKIP;
+	}
+	ret = world_init();
+	if (!ret)
+		ret = ssp_random(secrets, sizeof(secrets));
+	if (ret) {
+		printf("Bail out! cannot make the test world: %s\n", strerror(-ret));
+		return 1;
+	}
+	/* TF-A skips zero words: make every secret word non-zero. */
+	for (size_t k = 0; k < sizeof(secrets); k++)
+		secrets[k] |= 1;
+	ret = test_harness_run(argc, argv);
+	world_fini();
+	return ret;
+}
