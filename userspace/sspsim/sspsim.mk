@@ -25,7 +25,7 @@ build/sspsim: $(SSPSIM)
 
 # The sim's unit tests link the chip model too: these pattern rules have a
 # shorter stem than tests.mk's, so make prefers them for test_sim_*.
-SIM_TEST_CFLAGS = $(KSFT_CFLAGS) -Wno-unused-parameter -I$(TOP)/userspace/tests \
+SIM_TEST_CFLAGS = $(KSFT_CFLAGS) -Wno-unused-parameter -Wno-sign-compare -I$(TOP)/userspace/tests \
 	-I$(TOP)/userspace/sspsim
 
 $(BUILD)/tests/test_sim_%-asan: userspace/tests/test_sim_%.c $(SSPSIM_LIB_ASAN) $(LIBSSP_ASAN) | $(KSFT_HDR)
