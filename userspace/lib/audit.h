@@ -72,7 +72,9 @@ struct ssp_audit_rec {
  * after is NULL (or after->seq is 0), else for the lines that follow the line
  * after names, which must be there with that seq, hash and end. fn returns 0
  * to go on; anything else stops the walk and is returned. -EBADMSG (e names
- * the line) on the first bad line; -ENOENT if there is no log.
+ * the line) on the first bad line; -ENOENT if there is no log. An incomplete
+ * last line (no newline: a crash inside write(), never acknowledged) is not
+ * a record and is skipped; ssp_audit_verify() reports it.
  */
 typedef int (*ssp_audit_fn)(void *arg, const struct ssp_audit_rec *rec);
 int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn,

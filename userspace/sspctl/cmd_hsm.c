@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"usage: sspctl hsm init --dir DIR --series mp15|mp13 --key KEY16 --nonce NONCE16\n"
 		"                       --counter N --st-key [IDX=]PEM... [--fsbl-min-version V]\n"
 		"                       [--kdf-iterations N] [--pin-file FILE]\n"
-		"       sspctl hsm status --dir DIR [--json]\n"
+		"       sspctl hsm status --dir DIR [--json] [--pin-file FILE]\n"
 		"       sspctl hsm license --dir DIR --cert CERT136 --out LICENSE136\n"
 		"                          [--serial S] [--port P] [--pin-file FILE]\n"
 		"\n"
@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"            files of 16 raw bytes (as for `sspctl secrets build`); the\n"
 		"            nonce's last 4 bytes must be zero. --st-key PEM applies to\n"
 		"            every product-key index, IDX=PEM (IDX 0..15) to one; repeat.\n"
-		"  status    licenses left and issued, series, key fingerprint (no PIN).\n"
+		"  status    licenses left and issued, series, key fingerprint. No PIN\n"
+		"            needed; with --pin-file the counter's MAC is checked too.\n"
 		"  license   one license for the chip certificate CERT136 (136 bytes), like\n"
 		"            STM32CubeProgrammer -hsmglfcb; counted and audited first.\n"
 		"The PIN is the first line of --pin-file, else $%s; init and\n"
@@ -219,12 +220,19 @@ static int do_status(struct args *a)
 	const char *cmd = "hsm status";
 	struct ssp_hsm_status st;
 	struct ssp_err e = { 0 };
+	char keys[64] = "", pin[SSP_HSM_PIN_MAX];
 	struct ssp_hsm *h;
-	char keys[64] = "";
 	size_t n = 0;
 	int i, ret;
 
-	if (ssp_hsm_open(a->dir, NULL, &h, &e)) {
+	/* Only an explicit --pin-file: status must work where no PIN is at hand. */
+	if (a->pin_file && ssp_hsm_read_pin(a->pin_file, pin, &e)) {
+		print_err(cmd, &e);
+		return SSPCTL_EXIT_FAIL;
+	}
+	ret = ssp_hsm_open(a->dir, a->pin_file ? pin : NULL, &h, &e);
+	ssp_wipe(pin, sizeof(pin));
+	if (ret) {
 		print_err(cmd, &e);
 		return SSPCTL_EXIT_FAIL;
 	}
@@ -327,7 +335,7 @@ static int cmd_hsm(int argc, char **argv)
 		a.allowed = BIT(O_DIR) | BIT(O_SERIES) | BIT(O_KEY) | BIT(O_NONCE) | BIT(O_COUNTER) |
 			    BIT(O_ST_KEY) | BIT(O_FSBL) | BIT(O_KDF) | BIT(O_PIN);
 	else if (!strcmp(a.sub, "status"))
-		a.allowed = BIT(O_DIR) | BIT(O_JSON);
+		a.allowed = BIT(O_DIR) | BIT(O_JSON) | BIT(O_PIN);
 	else if (!strcmp(a.sub, "license"))
 		a.allowed = BIT(O_DIR) | BIT(O_CERT) | BIT(O_OUT) | BIT(O_SERIAL) | BIT(O_PORT) |
 			    BIT(O_PIN);

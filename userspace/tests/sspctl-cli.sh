@@ -141,6 +141,13 @@ expect "hsm status --json gives series mp15, issued 0 and ST key index 10 only" 
 check "hsm status on a directory without an HSM says how to make one" 1 "sspctl hsm init" \
 	"$SSPCTL" hsm status --dir nowhere
 
+cp -a h h-forged
+sed -i 's/"remaining":3/"remaining":9/' h-forged/state
+check "hsm status --pin-file detects a hand-edited counter" 1 "was modified" \
+	"$SSPCTL" hsm status --dir h-forged --pin-file pin
+check "hsm license refuses to work with a hand-edited counter" 1 "was modified" \
+	"$SSPCTL" hsm license --dir h-forged --cert cert.bin --out lic-forged.bin --pin-file pin
+
 # --- hsm license ---
 check "hsm license issues a license for a genuine certificate" 0 "written to lic.bin" \
 	"$SSPCTL" hsm license --dir h --cert cert.bin --out lic.bin --pin-file pin --serial S1 --port 1-1

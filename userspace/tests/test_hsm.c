@@ -324,6 +324,30 @@ TEST_F(mp15, edited_counter_state_is_detected_and_no_license_issued)
 	ASSERT_EQ(0, license_lines(self->w.hsm));
 }
 
+TEST_F(mp15, torn_last_audit_line_from_a_crash_does_not_block_licenses)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	char path[256];
+	FILE *f;
+
+	/* What a power cut inside write() leaves: a line without its end. */
+	snprintf(path, sizeof(path), "%s/%s", self->w.hsm, SSP_AUDIT_LOG);
+	f = fopen(path, "a");
+	ASSERT_NE(NULL, f);
+	fputs("{\"seq\":2,\"time\":\"2026-", f);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(-EBADMSG, ssp_audit_verify(self->w.hsm, NULL, NULL, &e));
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(3u, st.remaining);
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, license_lines(self->w.hsm));
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(2u, st.remaining);
+}
+
 TEST_F(mp15, swapped_st_key_in_hsm_json_makes_the_pin_fail)
 {
 	char path[256], buf[16384], hex[2 * SSP_PUB_LEN + 1], *p;
