@@ -5,6 +5,7 @@
  * Certificates are made here with a throwaway ST key.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,60 @@ TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
 	ASSERT_EQ(0u, st.remaining);
 	ASSERT_EQ((uint64_t)counter, st.issued);
 	ASSERT_EQ(counter, license_lines(w.hsm));
+	drop_world(&w);
+}
+
+struct thread_arg {
+	struct ssp_hsm *h;
+	const uint8_t *cert;
+	int got, other;
+};
+
+static void *license_thread(void *p)
+{
+	struct thread_arg *a = p;
+	uint8_t lic[SSP_LIC_SIZE];
+	struct ssp_err e = { 0 };
+	int i, ret;
+
+	for (i = 0; i < 5; i++) {
+		ret = ssp_hsm_license(a->h, a->cert, NULL, lic, &e);
+		if (!ret)
+			a->got++;
+		else if (ret != -ENOSPC)
+			a->other++;
+	}
+	return NULL;
+}
+
+TEST(threads_sharing_one_handle_issue_exactly_the_counter)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+	struct thread_arg a[4];
+	pthread_t t[4];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	struct world w;
+	int i, got = 0;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
+	for (i = 0; i < 4; i++) {
+		a[i] = (struct thread_arg){ .h = h, .cert = cert };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, license_thread, &a[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		ASSERT_EQ(0, a[i].other);
+		got += a[i].got;
+	}
+	ssp_hsm_close(h);
+	ASSERT_EQ(10, got);
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(0u, st.remaining);
+	ASSERT_EQ(10, license_lines(w.hsm));
 	drop_world(&w);
 }
 
