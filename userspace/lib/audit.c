@@ -104,8 +104,10 @@ static const char *check_line(char *line, size_t len, struct ssp_audit_rec *rec)
 		return "is not a JSON object";
 	}
 	rec->obj = o;
-	if (!json_object_object_get_ex(o, "seq", &v) || !json_object_is_type(v, json_type_int) ||
-	    (seq = json_object_get_int64(v)) < 1)
+	if (!json_object_object_get_ex(o, "seq", &v) || !json_object_is_type(v, json_type_int))
+		return "has no valid \"seq\"";
+	seq = json_object_get_int64(v);
+	if (seq < 1)
 		return "has no valid \"seq\"";
 	rec->seq = seq;
 	if (!json_object_object_get_ex(o, "time", &v) || !json_object_is_type(v, json_type_string))

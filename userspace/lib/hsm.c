@@ -20,6 +20,7 @@ static const struct ssp_hsm_ops *const backends[] = {
 };
 
 #define META_MAX	16384
+#define N_BACKENDS	(sizeof(backends) / sizeof(backends[0]))
 
 int ssp_hsm_open(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e)
 {
@@ -48,10 +49,10 @@ int ssp_hsm_open(const char *dir, const char *pin, struct ssp_hsm **out, struct 
 	if (o && json_object_object_get_ex(o, "backend", &v) &&
 	    json_object_is_type(v, json_type_string))
 		name = json_object_get_string(v);
-	for (i = 0; name && i < sizeof(backends) / sizeof(backends[0]); i++)
+	for (i = 0; name && i < N_BACKENDS; i++)
 		if (!strcmp(name, backends[i]->name))
 			break;
-	if (!name || i == sizeof(backends) / sizeof(backends[0])) {
+	if (!name || i == N_BACKENDS) {
 		ret = ssp_errf(e, -EINVAL, "HSM %s: %s %s; it is damaged or from a newer sspctl",
 			       dir, path, name ? "names a backend this sspctl does not have" :
 			       "has no \"backend\"");

@@ -140,7 +140,9 @@ static int cmd_audit(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd':
+			dir = optarg;
+			break;
 		case 'j':
 			if (strcmp(sub, "show"))
 				return usage_err(cmd, "--json applies to `audit show` only");

@@ -94,20 +94,48 @@ static int parse(int argc, char **argv, struct args *a, const char *cmd)
 			return usage_err(cmd, "option --%s does not apply to `hsm %s`",
 					 options[c - O_DIR].name, a->sub);
 		switch (c) {
-		case O_DIR: a->dir = optarg; break;
-		case O_SERIES: a->series = optarg; break;
-		case O_KEY: a->key = optarg; break;
-		case O_NONCE: a->nonce = optarg; break;
-		case O_COUNTER: a->counter = optarg; break;
-		case O_FSBL: a->fsbl = optarg; break;
-		case O_KDF: a->kdf = optarg; break;
-		case O_PIN: a->pin_file = optarg; break;
-		case O_JSON: a->json = 1; break;
-		case O_CERT: a->cert = optarg; break;
-		case O_OUT: a->out = optarg; break;
-		case O_SERIAL: a->serial = optarg; break;
-		case O_PORT: a->port = optarg; break;
-		case O_HELP: a->help = 1; break;
+		case O_DIR:
+			a->dir = optarg;
+			break;
+		case O_SERIES:
+			a->series = optarg;
+			break;
+		case O_KEY:
+			a->key = optarg;
+			break;
+		case O_NONCE:
+			a->nonce = optarg;
+			break;
+		case O_COUNTER:
+			a->counter = optarg;
+			break;
+		case O_FSBL:
+			a->fsbl = optarg;
+			break;
+		case O_KDF:
+			a->kdf = optarg;
+			break;
+		case O_PIN:
+			a->pin_file = optarg;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case O_CERT:
+			a->cert = optarg;
+			break;
+		case O_OUT:
+			a->out = optarg;
+			break;
+		case O_SERIAL:
+			a->serial = optarg;
+			break;
+		case O_PORT:
+			a->port = optarg;
+			break;
+		case O_HELP:
+			a->help = 1;
+			break;
 		case O_ST_KEY:
 			if (a->st_keys == 16)
 				return usage_err(cmd, "at most 16 --st-key options");

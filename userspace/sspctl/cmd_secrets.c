@@ -68,15 +68,31 @@ static int parse(int argc, char **argv, struct args *a, const char *cmd)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case O_SERIES: a->series = optarg; break;
-		case O_RU: a->ru = optarg; break;
-		case O_RR: a->rr = optarg; break;
-		case O_SECRETS: a->secrets = optarg; break;
-		case O_KEY: a->key = optarg; break;
-		case O_NONCE: a->nonce = optarg; break;
-		case O_OUT: a->out = optarg; break;
+		case O_SERIES:
+			a->series = optarg;
+			break;
+		case O_RU:
+			a->ru = optarg;
+			break;
+		case O_RR:
+			a->rr = optarg;
+			break;
+		case O_SECRETS:
+			a->secrets = optarg;
+			break;
+		case O_KEY:
+			a->key = optarg;
+			break;
+		case O_NONCE:
+			a->nonce = optarg;
+			break;
+		case O_OUT:
+			a->out = optarg;
+			break;
 		case 'h':
-		case O_HELP: a->help = 1; break;
+		case O_HELP:
+			a->help = 1;
+			break;
 		case O_OEM_KEY:
 			if (a->oem_keys == SSP_MP13_OEM_KEYS)
 				return usage_err(cmd, "at most %d --oem-key options", SSP_MP13_OEM_KEYS);
