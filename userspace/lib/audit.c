@@ -388,17 +388,21 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 	struct ssp_audit_rec rec;
 	uint64_t expect = 1;
 	struct stat st;
-	char *buf = NULL;
-	size_t cap = 0;
+	char *buf;
 	ssize_t n;
 	off_t off = 0;
 	FILE *f = NULL;
 	int fd, ret = 0;
 
 	memcpy(prev, zero_hash, sizeof(prev));
+	buf = malloc(SSP_AUDIT_LINE_MAX + 2);
+	if (!buf)
+		return ssp_errf(e, -ENOMEM, "audit log in %s: out of memory", dir);
 	fd = open_log(dir, path, sizeof(path), O_RDONLY, e);
-	if (fd < 0)
+	if (fd < 0) {
+		free(buf);
 		return fd;
+	}
 	if (flock(fd, LOCK_SH) < 0 || fstat(fd, &st) < 0) {
 		ret = ssp_errf(e, -errno, "%s: cannot lock or stat the audit log: %s", path, strerror(errno));
 		goto out;
@@ -442,19 +446,24 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 		ret = ssp_errf(e, -errno, "%s: cannot seek: %s", path, strerror(errno));
 		goto out;
 	}
-	while ((n = getline(&buf, &cap, f)) > 0) {
+	/* fgets into a bounded buffer: a huge line costs no memory; ftello gives its length. */
+	while (fgets(buf, SSP_AUDIT_LINE_MAX + 2, f)) {
 		const char *bad = NULL;
 		off_t start = off;
 
 		memset(&rec, 0, sizeof(rec));
+		n = ftello(f) - start;
 		off += n;
+		if (n > SSP_AUDIT_LINE_MAX) {
+			ret = ssp_errf(e, -EBADMSG, "%s: line %llu (byte %lld) is longer than any record sspctl writes; the log cannot be trusted from there on: restore it from a backup",
+				       path, (unsigned long long)expect, (long long)start);
+			goto out;
+		}
 		/* Only a crash inside write() leaves this; the next append removes it. */
 		if (buf[n - 1] != '\n' && !strict)
 			break;
 		if (buf[n - 1] != '\n')
 			bad = "is incomplete (no newline: the log was cut short)";
-		else if (n > SSP_AUDIT_LINE_MAX)
-			bad = "is longer than any record sspctl writes";
 		if (!bad) {
 			buf[n - 1] = '\0';
 			if (memchr(buf, '\0', n - 1))

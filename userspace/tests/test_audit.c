@@ -315,6 +315,24 @@ TEST_F(log, concurrent_appenders_from_many_processes_keep_one_chain)
 	ASSERT_EQ(160u, lines);
 }
 
+TEST_F(log, verify_refuses_an_overlong_line_without_reading_it_whole)
+{
+	struct ssp_err e = { 0 };
+	FILE *f;
+	int i;
+
+	ASSERT_EQ(0, append_n(self->dir, 0, 1));
+	f = fopen(self->path, "a");
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < 100000; i++)
+		fputs("{\"junk\":1}", f);
+	fputc('\n', f);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(-EBADMSG, ssp_audit_verify(self->dir, NULL, NULL, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "line 2 ")) TH_LOG("%s", e.msg);
+	ASSERT_NE(NULL, strstr(e.msg, "longer than any record"));
+}
+
 TEST_F(log, missing_log_is_enoent_naming_the_file)
 {
 	struct ssp_err e = { 0 };
