@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# sspsim in the VM: enumeration, dfu-util conformance, resets, OTP
+# persistence and a whole SSP run driven by dfu-util alone.
+SIM_BLOB := $(BUILD)/selftests/sim/sim-blob
+
+$(SIM_BLOB): selftests/sim/sim-blob.c $(LIBSSP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIBSSP) $(LIBSSP_LIBS)
+
+VM_TESTS += $(TOP)/selftests/sim/test-sim-usb.sh $(TOP)/selftests/sim/test-sim-ssp.sh
+# The scripts need the simulator and the blob helper built.
+$(TOP)/selftests/sim/test-sim-usb.sh $(TOP)/selftests/sim/test-sim-ssp.sh: $(SSPSIM) $(SIM_BLOB)
+
+-include $(SIM_BLOB).d
