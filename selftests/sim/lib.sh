@@ -47,7 +47,7 @@ serials_of() { awk '{print $2}' "$work/$1.serials"; }
 devdir() {
 	local d
 	for d in /sys/bus/usb/devices/*; do
-		[[ -f $d/serial && $(cat "$d/serial") == "$1" ]] && { echo "$d"; return 0; }
+		[[ $(cat "$d/serial" 2>/dev/null) == "$1" ]] && { echo "$d"; return 0; }
 	done
 	return 1
 }
