@@ -178,6 +178,10 @@ FIXTURE_VARIANT_ADD(faulty, unplug_in_license) {
 	.series = "mp13", .fault = "0:disconnect:license",
 };
 
+FIXTURE_VARIANT_ADD(faulty, unplug_while_booting) {
+	.series = "mp15", .fault = "0:disconnect:stage-a",
+};
+
 FIXTURE_VARIANT_ADD(faulty, hang_in_phase) {
 	.series = "mp15", .fault = "0:hang:phase",
 };
@@ -236,6 +240,14 @@ TEST_F(faulty, step_fails_as_documented)
 		EXPECT_EQ(-ENODEV, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
 		EXPECT_GE(PROMPT_MS, now_ms() - t0);
 		expect_comes_back(_metadata, self);
+	} else if (strstr(f, "disconnect:stage-a")) {
+		/* The chip leaves while the driver polls the booting TF-A. */
+		struct ssp_wait w;
+
+		EXPECT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+		EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, 0, &w));
+		EXPECT_EQ(1, w.generation);
+		EXPECT_EQ(SSP_STAGE_ROM, w.stage);
 	} else if (strstr(f, "disconnect:phase")) {
 		t0 = now_ms();
 		EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &ph));
