@@ -296,6 +296,25 @@ TEST_F(rom, load_fw_refused_once_in_the_fsbl)
 	EXPECT_EQ(0, memcmp(p.reply + 9, "Provisioning", 12));
 }
 
+TEST_F(rom, certificate_steps_fail_outside_their_phase)
+{
+	uint8_t blob[SSP_LIC_SIZE + SSP_PAYLOAD_SIZE_MP15] = { 0 };
+	struct ssp_license l;
+	struct ssp_recover r;
+	struct ssp_cert c;
+	struct ssp_wait w;
+
+	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(SSP_STAGE_FSBL), &w));
+	/* Stage A has no certificate and takes no license. */
+	EXPECT_EQ(-EPROTO, ssp_cert(self->fd, &c));
+	EXPECT_EQ(0, ssp_recover(self->fd, &r));
+	EXPECT_EQ(2, r.state_after);
+	EXPECT_EQ(-EPROTO, ssp_license(self->fd, blob, sizeof(blob), 0, &l));
+	EXPECT_EQ(0, ssp_recover(self->fd, &r));
+	EXPECT_EQ(2, r.state_after);
+}
+
 TEST_F(rom, sysfs_attributes)
 {
 	char buf[128];
