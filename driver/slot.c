@@ -328,8 +328,8 @@ void ssp_slot_snapshot(struct ssp_slot *slot, struct ssp_info *info)
 	info->seq = slot->seq;
 	info->transfer_size = slot->transfer_size;
 	info->num_alts = slot->num_alts;
-	strscpy(info->serial, slot->serial, sizeof(info->serial));
-	strscpy(info->port_path, slot->port, sizeof(info->port_path));
-	strscpy(info->product, slot->product, sizeof(info->product));
+	strscpy_pad(info->serial, slot->serial, sizeof(info->serial));
+	strscpy_pad(info->port_path, slot->port, sizeof(info->port_path));
+	strscpy_pad(info->product, slot->product, sizeof(info->product));
 	spin_unlock(&slot->lock);
 }
