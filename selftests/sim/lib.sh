@@ -26,10 +26,25 @@ check() {
 	if "$@"; then ok "$name"; else nok "$name"; fi
 }
 
+# dfu-util needs the DFU interface unclaimed: stm32_ssp.ko (loaded by the VM
+# runner) binds every STM32MP ROM/TF-A device, so it is taken out for these
+# tests and put back afterwards for the suites that follow.
+ko_removed=0
+if [[ -d /sys/module/stm32_ssp ]]; then
+	rmmod stm32_ssp && ko_removed=1
+fi
+
 sims=()
 cleanup() {
+	local k
 	for s in "${sims[@]}"; do "$SIM" stop --state "$s" >/dev/null 2>&1; done
 	rm -rf "$work"
+	if [[ $ko_removed -eq 1 ]]; then
+		k=$(uname -r)
+		k=${k%%-*}
+		insmod "$top/build/ko/${k%.*}/stm32_ssp.ko" 2>/dev/null ||
+			echo "# could not reload stm32_ssp.ko for the next suites"
+	fi
 }
 trap cleanup EXIT
 
