@@ -36,7 +36,7 @@ def provision(w, sec, hsm):
 
 def run(w, name, chips, timing, hsm):
     sim, _ = w.sim_start(name, "mp15", chips, timing=timing)
-    h = w.hsm_init(hsm, "mp15", 100, f"{sim}/st-pub.pem")
+    h = w.hsm_init(hsm, "mp15", 100, w.st_pub)
     wall, cpu, res = provision(w, w.secrets_build("mp15"), h)
     w.sim_stop(sim)
     per_chip = sorted(r["elapsed"] for r in res)

@@ -66,8 +66,8 @@ def main():
         sh(w, "list")
 
         title("A software HSM per series (counter 100), and the secrets files")
-        h15 = w.hsm_init("hsm-mp15", "mp15", 100, f"{s15}/st-pub.pem")
-        h13 = w.hsm_init("hsm-mp13", "mp13", 100, f"{s13}/st-pub.pem")
+        h15 = w.hsm_init("hsm-mp15", "mp15", 100, w.st_pub)
+        h13 = w.hsm_init("hsm-mp13", "mp13", 100, w.st_pub)
         sh(w, "hsm", "status", "--dir", h15)
         sh(w, "hsm", "status", "--dir", h13)
         sec15, sec13 = w.secrets_build("mp15"), w.secrets_build("mp13")

@@ -91,6 +91,7 @@ class World:
         self.tap = tap
         self.root = root or tempfile.mkdtemp(prefix="ssp-e2e.", dir="/tmp")
         self.sims = []          # state dirs started
+        self.groups = {}        # sim_start name -> its state dirs
         self.chips = {}         # serial -> {"series", "sim", "dev"}
         self.pin_file = self.path("hsm.pin")
         with open(self.pin_file, "w") as f:
@@ -103,6 +104,18 @@ class World:
         return os.path.join(self.root, *p)
 
     def _keys(self):
+        # One test ST key for every simulator of the world (sspsim uses a
+        # DIR/st-priv.pem it finds), so HSMs can be set up before any chip.
+        st = ec.generate_private_key(ec.SECP256R1())
+        self.st_priv = self.path("st-priv.pem")
+        self.st_pub = self.path("st-pub.pem")
+        with open(self.st_priv, "wb") as f:
+            f.write(st.private_bytes(serialization.Encoding.PEM,
+                                     serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()))
+        with open(self.st_pub, "wb") as f:
+            f.write(st.public_key().public_bytes(serialization.Encoding.PEM,
+                                                 serialization.PublicFormat.SubjectPublicKeyInfo))
         # OEM keys: key 0 signs the SSP firmware and is the MP15 key; MP13
         # carries keys 0 and 1 in its table (slots 2..7 unused).
         self.oem = []
@@ -136,38 +149,58 @@ class World:
         return json.loads(p.stdout)
 
     def sim_start(self, name, series, chips, faults=(), timing="fast", wait=True):
-        state = self.path(name)
-        before = {d["serial"] for d in self.list_devices()}
-        cmd = [SSPSIM, "start", "--state", state, "--series", series, "--chips", str(chips),
-               "--timing", timing]
-        for f in faults:
-            cmd += ["--fault", f]
-        run(cmd, check=True, timeout=120)
-        self.sims.append(state)
-        if not wait:
-            return state, []
-        serials = self.wait_chips(before, chips)
-        for s in serials:
-            self.chips[s] = {"series": series, "sim": state}
-        return state, serials
+        """Start chips; returns (name, serials by chip index).
 
-    def wait_chips(self, before, n, timeout=120):
-        """Wait until n chips not in before are READY in ROM; their serials, by minor."""
+        Each chip gets its own sspsim daemon (state NAME-I): a daemon that
+        serves several chips can deadlock with the kernel's hub thread when
+        one chip re-enumerates while another is enumerating (it reads
+        /sys/bus/usb/devices/*/serial, which takes the lock of the device the
+        hub thread holds while it waits for that same daemon's answer).
+        A FAULT "I:KIND..." goes to chip I.
+        """
+        serials = []
+        for i in range(chips):
+            state = self.path(f"{name}-{i}")
+            os.makedirs(state, mode=0o700, exist_ok=True)
+            shutil.copy(self.st_priv, os.path.join(state, "st-priv.pem"))
+            cmd = [SSPSIM, "start", "--state", state, "--series", series, "--chips", "1",
+                   "--timing", timing]
+            for f in faults:
+                idx, rest = f.split(":", 1)
+                if idx == "all" or int(idx) == i:
+                    cmd += ["--fault", "0:" + rest]
+            p = run(cmd, check=True, timeout=180)
+            self.sims.append(state)
+            self.groups.setdefault(name, []).append(state)
+            got = [line.split()[1] for line in p.stdout.splitlines()
+                   if len(line.split()) == 2 and line.split()[0] == "0"]
+            if len(got) != 1:
+                raise RuntimeError(f"sspsim start printed no chip:\n{p.stdout}\n{p.stderr}")
+            self.chips[got[0]] = {"series": series, "sim": state}
+            serials.append(got[0])
+        if wait:
+            self.wait_ready(serials)
+        return name, serials
+
+    def wait_ready(self, serials, timeout=120):
+        """Wait until every chip in serials is a READY slot in ROM."""
         deadline = time.time() + timeout
         while True:
-            devs = self.list_devices()
-            new = [d for d in devs if d["serial"] not in before
-                   and d["state"] == "ready" and d["stage"] == "rom"]
-            if len(new) >= n:
-                return [d["serial"] for d in sorted(new, key=lambda d: d["minor"])][:n]
+            devs = {d["serial"]: d for d in self.list_devices()}
+            missing = [s for s in serials if devs.get(s, {}).get("state") != "ready"
+                       or devs[s].get("stage") != "rom"]
+            if not missing:
+                return
             if time.time() > deadline:
-                raise RuntimeError(f"only {len(new)} of {n} simulated chips appeared: {devs}")
-            time.sleep(0.5)
+                raise RuntimeError(f"chips not ready in ROM: {missing}: {list(devs.values())}")
+            time.sleep(0.3)
 
-    def sim_stop(self, state):
-        run([SSPSIM, "stop", "--state", state], timeout=60)
-        if state in self.sims:
-            self.sims.remove(state)
+    def sim_stop(self, name):
+        """Stop the chips of sim_start(name) (or one state directory)."""
+        for state in self.groups.pop(name, [name]):
+            run([SSPSIM, "stop", "--state", state], timeout=60)
+            if state in self.sims:
+                self.sims.remove(state)
 
     def otp(self, serial):
         sim = self.chips[serial]["sim"]

@@ -14,7 +14,7 @@ from e2e_lib import main_wrapper  # noqa: E402
 def body(tap, w):
     sim, chips = w.sim_start("sim15", "mp15", 4,
                              faults=["1:disconnect:cert", "2:bad-cert", "3:stall:license"])
-    h15 = w.hsm_init("hsm15", "mp15", 10, f"{sim}/st-pub.pem")
+    h15 = w.hsm_init("hsm15", "mp15", 10, w.st_pub)
     rc, res, _, err = w.provision([(w.secrets_build("mp15"), h15)])
     tap.ok(rc == 3, "faults: exit code 3 (some chips failed, others done)", diag=f"rc={rc}\n{err}")
     good, unplugged, badcert, stalled = chips

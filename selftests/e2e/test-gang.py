@@ -13,8 +13,8 @@ from e2e_lib import main_wrapper  # noqa: E402
 def body(tap, w):
     s15, chips15 = w.sim_start("sim15", "mp15", 4)
     s13, chips13 = w.sim_start("sim13", "mp13", 4)
-    h15 = w.hsm_init("hsm15", "mp15", 10, f"{s15}/st-pub.pem")
-    h13 = w.hsm_init("hsm13", "mp13", 10, f"{s13}/st-pub.pem")
+    h15 = w.hsm_init("hsm15", "mp15", 10, w.st_pub)
+    h13 = w.hsm_init("hsm13", "mp13", 10, w.st_pub)
     inputs = [(w.secrets_build("mp15"), h15), (w.secrets_build("mp13"), h13)]
 
     rc, res, events, err = w.provision(inputs)

@@ -14,7 +14,7 @@ from e2e_lib import SSPCTL, main_wrapper  # noqa: E402
 
 def body(tap, w):
     s15, chips = w.sim_start("sim15", "mp15", 4)
-    h15 = w.hsm_init("hsm15", "mp15", 2, f"{s15}/st-pub.pem")
+    h15 = w.hsm_init("hsm15", "mp15", 2, w.st_pub)
     sec15 = w.secrets_build("mp15")
     rc, res, _, err = w.provision([(sec15, h15)])
     tap.ok(rc == 4, "exhausted: exit code 4 (no license left)", diag=f"rc={rc}\n{err}")
@@ -37,7 +37,7 @@ def body(tap, w):
 
     # Two processes, one license: the HSM's own counter decides.
     s13, pair = w.sim_start("sim13", "mp13", 2)
-    h13 = w.hsm_init("hsm13", "mp13", 1, f"{s13}/st-pub.pem")
+    h13 = w.hsm_init("hsm13", "mp13", 1, w.st_pub)
     sec13 = w.secrets_build("mp13")
     procs = []
     for s in pair:
