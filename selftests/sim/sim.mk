@@ -7,8 +7,9 @@ $(SIM_BLOB): selftests/sim/sim-blob.c $(LIBSSP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIBSSP) $(LIBSSP_LIBS)
 
-VM_TESTS += $(TOP)/selftests/sim/test-sim-usb.sh $(TOP)/selftests/sim/test-sim-ssp.sh
+SIM_VM_TESTS := $(addprefix $(TOP)/selftests/sim/,test-sim-usb.sh test-sim-ssp.sh test-sim-faults.sh)
+VM_TESTS += $(SIM_VM_TESTS)
 # The scripts need the simulator and the blob helper built.
-$(TOP)/selftests/sim/test-sim-usb.sh $(TOP)/selftests/sim/test-sim-ssp.sh: $(SSPSIM) $(SIM_BLOB)
+$(SIM_VM_TESTS): $(SSPSIM) $(SIM_BLOB)
 
 -include $(SIM_BLOB).d

@@ -223,6 +223,8 @@ static void handle_pdu(struct slot *s, const struct usbip_pdu *p, uint64_t now)
 		for (unsigned int i = 0; i < s->nq; i++) {
 			if (s->q[i].seqnum != p->unlink_seqnum)
 				continue;
+			sim_chip_log(s->chip, "UNLINK of request %u answered (%s)", p->unlink_seqnum,
+				     s->q[i].due == UINT64_MAX ? "the chip never answers it" : "reply not yet due");
 			free(s->q[i].data);
 			memmove(&s->q[i], &s->q[i + 1], (s->nq - i - 1) * sizeof(s->q[0]));
 			s->nq--;
