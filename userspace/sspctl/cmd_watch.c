@@ -198,7 +198,7 @@ static void on_event(void *arg, const struct ssp_event *ev)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Every slot the driver has: new ones are provisioned (at start and after an overrun). */
+/* Every slot the driver has: chips on the bus are provisioned (at start and after an overrun). */
 static int scan(struct watch *w, struct ssp_err *e)
 {
 	struct ssp_dev_entry *v;
@@ -215,7 +215,12 @@ static int scan(struct watch *w, struct ssp_err *e)
 		if (find_slot(w, v[i].minor, 0))
 			ev.cmd = SSP_CMD_REATTACH;
 		pthread_mutex_unlock(&w->lock);
-		if (v[i].state != SSP_STATE_GONE)
+		/*
+		 * Only chips on the bus: a slot waiting for its chip to come back
+		 * (ABSENT) is picked up by the REATTACH when it does, and may never
+		 * do so (the chip was unplugged for good).
+		 */
+		if (v[i].state == SSP_STATE_READY || v[i].state == SSP_STATE_BOOTING)
 			on_event(w, &ev);
 	}
 	free(v);
