@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "formats.h"
 #include "usbip.h"
 
 #define MAX_PENDING		64
@@ -253,11 +254,17 @@ static void serve_input(struct slot *s, uint64_t now)
 {
 	struct usbip_pdu p;
 	size_t used;
-	int ret = usbip_read(s->conn);
+	int ret = usbip_read(s->conn), r;
 
-	while (s->conn && usbip_next(s->conn, &p, &used) == 1) {
+	while (s->conn && (r = usbip_next(s->conn, &p, &used)) == 1) {
 		handle_pdu(s, &p, now);
 		usbip_consume(s->conn, used);
+	}
+	if (s->conn && r < 0) {
+		/* vhci_hcd never sends this: drop the connection rather than guess. */
+		sim_chip_log(s->chip, "malformed USB/IP PDU (command 0x%08x): closing the connection",
+			     s->conn->rlen >= 4 ? ssp_get_be32(s->conn->rbuf) : 0);
+		ret = -EPROTO;
 	}
 	if (s->conn && ret < 0) {
 		/* The kernel shut the connection down (port detached from outside, or an error). */
