@@ -16,6 +16,8 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from e2e_lib import SSPCTL, World  # noqa: E402
 
+STEPS = {}
+
 
 def provision(w, sec, hsm):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -31,14 +33,30 @@ def provision(w, sec, hsm):
     bad = [r for r in results if r.get("result") != "provisioned"]
     if p.returncode or bad:
         raise RuntimeError(f"provisioning failed (rc {p.returncode}): {bad or p.stderr}")
-    return summary["wall_seconds"], cpu, results
+    return summary["wall_seconds"], cpu, results, step_times(events)
+
+
+def step_times(events):
+    """Seconds each chip spent in each stage:step, summed over chips, and the chip count."""
+    per = {}
+    last = {}
+    for e in events:
+        dev = e.get("dev")
+        if e.get("event") not in ("step", "result") or "elapsed" not in e:
+            continue
+        if dev in last:
+            key, t = last[dev]
+            per[key] = per.get(key, 0.0) + e["elapsed"] - t
+        last[dev] = (f"{e.get('stage', '-')}:{e.get('step')}", e["elapsed"])
+    return per, len(last)
 
 
 def run(w, name, chips, timing, hsm):
     sim, _ = w.sim_start(name, "mp15", chips, timing=timing)
     h = w.hsm_init(hsm, "mp15", 100, w.st_pub)
-    wall, cpu, res = provision(w, w.secrets_build("mp15"), h)
+    wall, cpu, res, steps = provision(w, w.secrets_build("mp15"), h)
     w.sim_stop(sim)
+    STEPS[(chips, timing)] = steps
     per_chip = sorted(r["elapsed"] for r in res)
     print(f"  {chips} chip(s), {timing:9s}: wall {wall:7.2f} s; per chip {per_chip[0]:.2f}.."
           f"{per_chip[-1]:.2f} s; sspctl CPU {cpu:.2f} s", flush=True)
@@ -64,6 +82,11 @@ def main():
           f"host ~ {tf:.2f} s ({100 * tf / t1:.0f} %; fast-timing run), "
           f"of which sspctl CPU {cpu1:.2f} s")
     print(f"sspctl CPU for 8 chips: {cpu8:.2f} s ({cpu8 / 8:.2f} s per chip)")
+    print("\nmean time per step and chip (s):   1 chip  8 chips   fast")
+    (one, _), (eight, n8), (fast, _) = (STEPS[(1, "realistic")], STEPS[(8, "realistic")],
+                                        STEPS[(1, "fast")])
+    for key in sorted(one, key=lambda k: (k[0], list(one).index(k))):
+        print(f"  {key:28s} {one[key]:8.2f} {eight.get(key, 0) / n8:8.2f} {fast.get(key, 0):6.2f}")
     return 0
 
 

@@ -465,7 +465,7 @@ static int step_start(struct run *r)
 				ssp_series_name(c->series));
 	if (info.state != SSP_STATE_READY) {
 		/* Booting or between two enumerations: let it settle first. */
-		ret = ssp_dev_wait(&r->dev, r->ctx->timeout_ms[SSP_STEP_WAIT_FW], info.generation,
+		ret = ssp_dev_wait(&r->dev, r->ctx->timeout_ms[SSP_STEP_START], info.generation,
 				   0, &w, &c->err);
 		if (ret)
 			return ret;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dev.h"
 #include "events.h"
 #include "progress.h"
 #include "provision.h"
@@ -84,9 +85,25 @@ static int collect_all(char ***out, size_t *n)
 		free(v);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < cnt; i++)
-		(*out)[i] = strdup(v[i].devname);
-	*n = cnt;
+	*n = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		/* A slot whose chip is off the bus (unplugged, within the grace period) is not a chip to provision. */
+		if (v[i].state != SSP_STATE_READY && v[i].state != SSP_STATE_BOOTING) {
+			fprintf(stderr, "sspctl provision: --all: %s (serial %s, port %s) left out: its chip is %s\n",
+				v[i].devname, v[i].serial, v[i].port, ssp_state_name(v[i].state));
+			continue;
+		}
+		(*out)[*n] = strdup(v[i].devname);
+		if (!(*out)[*n]) {
+			while (*n)
+				free((*out)[--*n]);
+			free(*out);
+			free(v);
+			fprintf(stderr, "sspctl provision: out of memory\n");
+			return -ENOMEM;
+		}
+		(*n)++;
+	}
 	free(v);
 	return 0;
 }
