@@ -651,7 +651,7 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 {
 	unsigned int deadline = step_deadline(r, step);
 	double t0;
-	int ret;
+	int ret, rec;
 
 	for (unsigned int attempt = 0;; attempt++) {
 		t0 = ssp_prov_now();
@@ -663,7 +663,13 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 				       "%s: no answer within the step's deadline of %u ms",
 				       r->dev.name, deadline);
 		if (!ret || !step_repeatable(step) || !ssp_prov_retryable(ret) ||
-		    attempt >= r->ctx->retries || recover_for_retry(r))
+		    attempt >= r->ctx->retries)
+			return ret;
+		/* The recovery talks to the chip too: same deadline. */
+		deadline_arm(r, deadline);
+		rec = recover_for_retry(r);
+		deadline_disarm(r);
+		if (rec)
 			return ret;
 		r->chip->retries++;
 	}
