@@ -559,7 +559,7 @@ static int step_license(struct run *r)
 				r->ser->hsm_dir, ssp_series_name(c->series));
 	}
 	if (ret)
-		return ssp_err_prefix(&c->err, "HSM %s refused a license", r->ser->hsm_dir);
+		return ret;	/* the HSM's message names itself and the cause */
 	c->license_used = 1;
 	budget_used(r->ctx, r->ser, 0);
 	memcpy(r->blob + SSP_LIC_SIZE, r->ser->payload, r->ser->payload_len);
