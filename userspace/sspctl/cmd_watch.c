@@ -149,7 +149,6 @@ static void start_locked(struct watch *w, struct slot *s)
 	} else {
 		s->running = 1;
 		w->running++;
-		note(w, s, "chip attached: provisioning");
 	}
 	pthread_attr_destroy(&attr);
 }
