@@ -5,6 +5,7 @@ then one MP13 chip, each plugged in while the daemon runs; it stops by
 itself after 3 results (--count 3) and leaves one audit record per chip."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -54,6 +55,25 @@ def body(tap, w):
     tap.ok(w.hsm_status(h15).get("remaining") == 8 and w.hsm_status(h13).get("remaining") == 9,
            "watch: counters down by 2 (mp15) and 1 (mp13)")
     recs = w.audit_records(h15, "provision") + w.audit_records(h13, "provision")
+    # A daemon started again finds the 3 chips on the bus: it checks them,
+    # they are already provisioned (no license), and SIGTERM lets it finish
+    # the runs in progress before it exits.
+    idle = subprocess.Popen([SSPCTL, "watch", "--config", conf, "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.env)
+    time.sleep(3)
+    idle.send_signal(signal.SIGTERM)
+    try:
+        iout, ierr = idle.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        idle.kill()
+        iout, ierr = idle.communicate()
+    tap.ok(idle.returncode == 0, "watch: SIGTERM stops the daemon, exit 0", diag=ierr)
+    again = [json.loads(x) for x in iout.splitlines() if x.startswith("{")]
+    again = {e.get("serial"): e.get("result") for e in again if e.get("event") == "result"}
+    tap.ok(again == {s: "already-provisioned" for s in c15 + c13},
+           "watch: restarted, it reports the chips already provisioned", diag=iout + ierr)
+    tap.ok(w.hsm_status(h15).get("remaining") == 8 and w.hsm_status(h13).get("remaining") == 9,
+           "watch: and uses no license for them")
     tap.ok(sorted(r["fields"].get("serial") for r in recs
                   if r["fields"].get("result") == "provisioned") == sorted(c15 + c13),
            "watch: one 'provision' audit record per chip", diag=recs)
