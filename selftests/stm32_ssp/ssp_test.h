@@ -157,34 +157,44 @@ static inline int slot_wait_ready(const char *serial, const char *stage, unsigne
 }
 
 /*
- * Start one simulated chip (own state directory) and wait for its slot.
+ * Start @n simulated chips in one sspsim (own state directory) and wait
+ * for their slots; s[0..n-1] share the directory, s[0] owns it.
  * @series: "mp15" or "mp13"; @fault: an sspsim --fault spec or NULL.
  */
-static inline int sim_start(struct sim *s, const char *series, const char *fault)
+static inline int sim_start_n(struct sim *s, int n, const char *series,
+			      const char *fault)
 {
-	char cmd[512], line[128];
-	int n = 0, idx;
+	char cmd[512], line[128], dir[192];
+	int got = 0, idx;
 	FILE *p;
 
 	/* Tests run in forked children: the pid keeps the directories apart. */
-	snprintf(s->dir, sizeof(s->dir), "%s/sim%d.%u", w_dir, (int)getpid(), w_sims++);
+	snprintf(dir, sizeof(dir), "%s/sim%d.%u", w_dir, (int)getpid(), w_sims++);
 	snprintf(cmd, sizeof(cmd),
-		 "%s start --state %s --series %s --chips 1 --timing fast%s%s",
-		 sspsim_path(), s->dir, series, fault ? " --fault " : "",
+		 "%s start --state %s --series %s --chips %d --timing fast%s%s",
+		 sspsim_path(), dir, series, n, fault ? " --fault " : "",
 		 fault ? fault : "");
 	p = popen(cmd, "r");
 	if (!p)
 		return -errno;
 	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, "%d %32s", &idx, s->serial) == 2)
-			n++;
-	if (pclose(p) || n != 1)
+		if (got < n && sscanf(line, "%d %32s", &idx, s[got].serial) == 2)
+			got++;
+	if (pclose(p) || got != n)
 		return -ECHILD;
-	s->minor = slot_wait_ready(s->serial, "rom", 60000);
-	if (s->minor < 0)
-		return -ETIMEDOUT;
-	snprintf(s->dev, sizeof(s->dev), "/dev/ssp%d", s->minor);
+	for (int i = 0; i < n; i++) {
+		strcpy(s[i].dir, i ? "" : dir);
+		s[i].minor = slot_wait_ready(s[i].serial, "rom", 60000);
+		if (s[i].minor < 0)
+			return -ETIMEDOUT;
+		snprintf(s[i].dev, sizeof(s[i].dev), "/dev/ssp%d", s[i].minor);
+	}
 	return 0;
+}
+
+static inline int sim_start(struct sim *s, const char *series, const char *fault)
+{
+	return sim_start_n(s, 1, series, fault);
 }
 
 static inline void sim_stop(struct sim *s)
@@ -197,14 +207,14 @@ static inline void sim_stop(struct sim *s)
 }
 
 /* OTP word @w of the chip, from `sspsim otp`; -1 on error. */
-static inline long long sim_otp_word(struct sim *s, unsigned int w)
+static inline long long sim_otp_word(const char *dir, const char *serial, unsigned int w)
 {
 	char cmd[512], line[256];
 	long long v = -1;
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s otp --state %s --chip %s", sspsim_path(),
-		 s->dir, s->serial);
+		 dir, serial);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
