@@ -124,6 +124,11 @@ def main():
         p2 = sspctl("hsm", "status", "--dir", f"{d}/hsm", "--json")
         tap.ok(json.loads(p2.stdout).get("remaining") == 3, "chip: the HSM counter is untouched",
                diag=p2.stdout)
+        if not os.path.exists("/sys/class/ssp"):
+            p = sspctl("list")
+            tap.ok(p.returncode == 1 and "/sys/class/ssp" in p.stderr and "loaded" in p.stderr,
+                   "list: without the driver (no netlink family, no sysfs class) it says so",
+                   diag=p.stderr)
         p = sspctl("provision", *good, "--text", "ssp97", "/dev/ssp98")
         tap.ok(p.returncode == 1 and "0 provisioned" in p.stdout and "2 failed" in p.stdout and
                "ssp98" in p.stdout, "text: summary counts and one cause per chip", diag=p.stdout)

@@ -22,8 +22,7 @@ static int is_devname(const char *s)
 	return 1;
 }
 
-/* Read one line of a sysfs attribute, without its newline. */
-static int read_attr(const char *dir, const char *name, char *buf, size_t len)
+int ssp_sysfs_attr(const char *dir, const char *name, char *buf, size_t len)
 {
 	char path[512];
 	ssize_t n;
@@ -72,7 +71,7 @@ int ssp_dev_resolve(const char *arg, char *path, size_t len, struct ssp_err *e)
 		if (!is_devname(de->d_name))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", SSP_DEV_CLASS_DIR, de->d_name);
-		if (read_attr(dir, "serial", serial, sizeof(serial)) == 0 &&
+		if (ssp_sysfs_attr(dir, "serial", serial, sizeof(serial)) == 0 &&
 		    strcasecmp(serial, arg) == 0) {
 			snprintf(path, len, "/dev/%s", de->d_name);
 			found++;

@@ -47,6 +47,9 @@ int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_ge
 int ssp_dev_detach(struct ssp_dev *d, struct ssp_err *e);
 int ssp_dev_recover(struct ssp_dev *d, struct ssp_recover *r, struct ssp_err *e);
 
+/* One line of a sysfs attribute (DIR/NAME) without its newline; 0 or -errno. */
+int ssp_sysfs_attr(const char *dir, const char *name, char *buf, size_t len);
+
 /* What an errno from /dev/sspN means for the chip, for messages. */
 const char *ssp_dev_errno_hint(int err);
 

@@ -12,6 +12,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "dev.h"
 #include "events.h"
 
 static const struct nla_policy attr_policy[SSP_A_MAX + 1] = {
@@ -122,6 +123,23 @@ struct dump_acc {
 	int oom;
 };
 
+static int acc_push(struct dump_acc *acc, const struct ssp_dev_entry *d)
+{
+	if (acc->n == acc->cap) {
+		size_t cap = acc->cap ? acc->cap * 2 : 16;
+		struct ssp_dev_entry *v = realloc(acc->v, cap * sizeof(*v));
+
+		if (!v) {
+			acc->oom = 1;
+			return -ENOMEM;
+		}
+		acc->v = v;
+		acc->cap = cap;
+	}
+	acc->v[acc->n++] = *d;
+	return 0;
+}
+
 static int dump_cb(struct nl_msg *msg, void *arg)
 {
 	struct dump_acc *acc = arg;
@@ -130,19 +148,7 @@ static int dump_cb(struct nl_msg *msg, void *arg)
 
 	if (parse_entry(msg, &cmd, &d))
 		return NL_SKIP;
-	if (acc->n == acc->cap) {
-		size_t cap = acc->cap ? acc->cap * 2 : 16;
-		struct ssp_dev_entry *v = realloc(acc->v, cap * sizeof(*v));
-
-		if (!v) {
-			acc->oom = 1;
-			return NL_STOP;
-		}
-		acc->v = v;
-		acc->cap = cap;
-	}
-	acc->v[acc->n++] = d;
-	return NL_OK;
+	return acc_push(acc, &d) ? NL_STOP : NL_OK;
 }
 
 int ssp_nl_dump(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
@@ -193,25 +199,6 @@ out:
 	return ret;
 }
 
-static int read_attr(const char *dir, const char *name, char *buf, size_t len)
-{
-	char path[512];
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, len - 1);
-	close(fd);
-	if (r < 0)
-		return -errno;
-	buf[r] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /* sysfs values may be numbers ("0x500", "2") or names ("fsbl", "ready"). */
 static uint32_t attr_u32(const char *dir, const char *name, const char *const *names,
 			 unsigned int nnames)
@@ -219,7 +206,7 @@ static uint32_t attr_u32(const char *dir, const char *name, const char *const *n
 	char buf[64], *end;
 	unsigned long v;
 
-	if (read_attr(dir, name, buf, sizeof(buf)))
+	if (ssp_sysfs_attr(dir, name, buf, sizeof(buf)))
 		return 0;
 	for (unsigned int i = 0; i < nnames; i++)
 		if (names[i] && strcasecmp(buf, names[i]) == 0)
@@ -260,26 +247,18 @@ int ssp_sysfs_list(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
 			continue;
 		snprintf(x.devname, sizeof(x.devname), "%.15s", de->d_name);
 		snprintf(dir, sizeof(dir), "/sys/class/ssp/%s", de->d_name);
-		read_attr(dir, "serial", x.serial, sizeof(x.serial));
-		read_attr(dir, "port_path", x.port, sizeof(x.port));
+		ssp_sysfs_attr(dir, "serial", x.serial, sizeof(x.serial));
+		ssp_sysfs_attr(dir, "port_path", x.port, sizeof(x.port));
 		x.chip_id = attr_u32(dir, "chip_id", NULL, 0);
 		x.revision = attr_u32(dir, "revision", NULL, 0);
 		x.stage = attr_u32(dir, "stage", stages, 3);
 		x.state = attr_u32(dir, "state", states, 5);
 		x.generation = attr_u32(dir, "generation", NULL, 0);
-		if (acc.n == acc.cap) {
-			size_t cap = acc.cap ? acc.cap * 2 : 16;
-			struct ssp_dev_entry *v = realloc(acc.v, cap * sizeof(*v));
-
-			if (!v) {
-				free(acc.v);
-				closedir(d);
-				return ssp_errf(e, -ENOMEM, "out of memory listing /sys/class/ssp");
-			}
-			acc.v = v;
-			acc.cap = cap;
+		if (acc_push(&acc, &x)) {
+			free(acc.v);
+			closedir(d);
+			return ssp_errf(e, -ENOMEM, "out of memory listing /sys/class/ssp");
 		}
-		acc.v[acc.n++] = x;
 	}
 	closedir(d);
 	if (acc.n)
