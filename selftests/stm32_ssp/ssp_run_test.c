@@ -209,6 +209,46 @@ TEST(mp15_gang_of_four_in_parallel)
 	gang_run(_metadata, "mp15", SSP_SERIES_MP15);
 }
 
+/* SSP_LICENSE_F_NO_DETACH leaves the detach request to the caller. */
+TEST(license_without_detach_then_detach)
+{
+	uint8_t blob[SSP_BLOB_MAX];
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
+	struct sim sim = { 0 };
+	struct ssp_info i;
+	unsigned int gen = 0;
+	int fd, len;
+
+	ASSERT_EQ(0, sim_start(&sim, "mp13", NULL));
+	fd = open(sim.dev, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
+	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, next_rom(fd, &gen));
+	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
+	ASSERT_EQ(0, ssp_cert(fd, &cert));
+	len = make_blob(SSP_SERIES_MP13, &cert, secrets, sizeof(secrets), RMA_WORD,
+			blob, sizeof(blob));
+	ASSERT_LT(0, len);
+	ASSERT_EQ(0, ssp_license(fd, blob, len, SSP_LICENSE_F_NO_DETACH, &lic));
+	EXPECT_EQ(0, lic.result);
+	EXPECT_EQ(0, lic.phase);
+	EXPECT_EQ(0xffffffff, lic.address);
+	/* The chip still waits in its FSBL, asking for DFU_DETACH. */
+	ASSERT_EQ(0, ssp_info(fd, &i));
+	EXPECT_EQ(gen, i.generation);
+	EXPECT_EQ(SSP_STAGE_FSBL, i.stage);
+	ASSERT_EQ(0, ssp_phase(fd, &ph));
+	EXPECT_EQ(SSP_PHASE_R_DETACH_REQ, ph.result);
+	EXPECT_EQ(10, ph.reply_len);
+	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(0, next_rom(fd, &gen));
+	close(fd);
+	sim_stop(&sim);
+}
+
 /* A chip with a fault; the file is open for writing. */
 FIXTURE(faulty) {
 	struct sim sim;
