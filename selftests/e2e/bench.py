@@ -9,6 +9,7 @@ T1 - Tf and the host (sspctl, driver, USB/IP, simulator CPU) about Tf; also
 sspctl's own CPU time per run."""
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from e2e_lib import SSPCTL, World  # noqa: E402
 
 STEPS = {}
+ENUM = {}
 
 
 def provision(w, sec, hsm):
@@ -51,10 +53,35 @@ def step_times(events):
     return per, len(last)
 
 
+def kernel_log():
+    return subprocess.run(["dmesg"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
+
+
+def enumerations(lines):
+    """USB enumerations of the chips in these kernel log lines: count, their summed
+    duration (new device -> stm32_ssp bound) and the most that overlapped."""
+    open_, total, most, n = {}, 0.0, 0, 0
+    for line in lines:
+        m = re.match(r"\[\s*([\d.]+)\] (usb|stm32_ssp) (\d+-[\d.]+)(:1\.0)?: (new high-speed|STM32MP)",
+                     line)
+        if not m:
+            continue
+        t, port = float(m.group(1)), m.group(3)
+        if m.group(2) == "usb":
+            open_[port] = t
+            n += 1
+            most = max(most, len(open_))
+        elif port in open_:
+            total += t - open_.pop(port)
+    return n, total, most
+
+
 def run(w, name, chips, timing, hsm):
     sim, _ = w.sim_start(name, "mp15", chips, timing=timing)
     h = w.hsm_init(hsm, "mp15", 100, w.st_pub)
+    log_before = len(kernel_log())
     wall, cpu, res, steps = provision(w, w.secrets_build("mp15"), h)
+    ENUM[(chips, timing)] = enumerations(kernel_log()[log_before:])
     w.sim_stop(sim)
     STEPS[(chips, timing)] = steps
     per_chip = sorted(r["elapsed"] for r in res)
@@ -82,6 +109,9 @@ def main():
           f"host ~ {tf:.2f} s ({100 * tf / t1:.0f} %; fast-timing run), "
           f"of which sspctl CPU {cpu1:.2f} s")
     print(f"sspctl CPU for 8 chips: {cpu8:.2f} s ({cpu8 / 8:.2f} s per chip)")
+    n, total, most = ENUM[(8, "realistic")]
+    print(f"8 chips: {n} USB enumerations by the kernel, {total:.2f} s in all, at most {most} at a time"
+          + (" (serialised: the hub thread enumerates one device after the other)" if most == 1 else ""))
     print("\nmean time per step and chip (s):   1 chip  8 chips   fast")
     (one, _), (eight, n8), (fast, _) = (STEPS[(1, "realistic")], STEPS[(8, "realistic")],
                                         STEPS[(1, "fast")])
