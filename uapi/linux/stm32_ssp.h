@@ -16,6 +16,7 @@
 #ifndef _UAPI_LINUX_STM32_SSP_H
 #define _UAPI_LINUX_STM32_SSP_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -103,8 +104,8 @@ struct ssp_info {
 };
 
 /* struct ssp_phase.result bits */
-#define SSP_PHASE_R_DETACH_REQ	(1U << 0)	/* 10-byte reply asking for DETACH */
-#define SSP_PHASE_R_ERROR	(1U << 1)	/* phase 0xff: message in reply[9..] */
+#define SSP_PHASE_R_DETACH_REQ	_BITUL(0)	/* 10-byte reply asking for DETACH */
+#define SSP_PHASE_R_ERROR	_BITUL(1)	/* phase 0xff: message in reply[9..] */
 
 /**
  * struct ssp_phase - GetPhase: upload from the "@virtual /0xF1" alternate
@@ -168,10 +169,10 @@ struct ssp_cert {
 };
 
 /* struct ssp_license.flags */
-#define SSP_LICENSE_F_NO_DETACH	(1U << 0)	/* do not answer a detach request */
+#define SSP_LICENSE_F_NO_DETACH	_BITUL(0)	/* do not answer a detach request */
 
 /* struct ssp_license.result bits */
-#define SSP_LICENSE_R_DETACHED	(1U << 0)	/* the driver sent DFU_DETACH */
+#define SSP_LICENSE_R_DETACHED	_BITUL(0)	/* the driver sent DFU_DETACH */
 
 /**
  * struct ssp_license - send license + payload on the SSP alternate
