@@ -14,7 +14,7 @@ $(call KO,$(1)): $(DRIVER_SRCS) $(TOP)/Kbuild
 	@ln -sf $(wildcard $(TOP)/driver/*.[ch]) $(BUILD)/ko/$(1)/driver/
 	@ln -sfn $(TOP)/uapi $(BUILD)/ko/$(1)/uapi
 	@ln -sf $(TOP)/Kbuild $(BUILD)/ko/$(1)/Kbuild
-	$(MAKE) -C $(call kdir,$(1)) M=$(BUILD)/ko/$(1) W=1 $(KMAKE_FLAGS) modules
+	+$$(MAKE) -C $(call kdir,$(1)) M=$(BUILD)/ko/$(1) W=1 $(KMAKE_FLAGS) modules
 endef
 
 ifneq ($(wildcard $(TOP)/driver/*.c),)
