@@ -1,29 +1,48 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# libFuzzer targets for every libssp parser (clang, ASan+UBSan). `make fuzz`
-# builds them and runs each for FUZZ_RUNS inputs, growing a corpus under
-# build/fuzz/corpus/ from the committed seeds in userspace/fuzz/corpus/
-# (made by `scripts/gen-kat.py corpus`). A short repeatable run of every
-# target over its seeds is also a host test (build/fuzz/fuzz-regress).
+# libFuzzer targets for every parser of untrusted input (clang, ASan+UBSan):
+# libssp's formats (cert, license, payload, stm32), the audit log, the
+# config file, netlink slot messages, GetPhase replies, sspsim's USB/IP
+# stream and control requests, and the driver's DFU string parsers (built
+# in userspace through the shim in kshim/). `make fuzz` builds them and runs
+# each for FUZZ_RUNS inputs, growing a corpus under build/fuzz/corpus/ from
+# the committed seeds in userspace/fuzz/corpus/ (the first four made by
+# `scripts/gen-kat.py corpus`). A short repeatable run of every target over
+# its seeds is also a host test (build/fuzz/fuzz-regress).
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
-FUZZ_NAMES := fuzz_cert fuzz_license fuzz_payload fuzz_stm32
+FUZZ_NAMES := fuzz_cert fuzz_license fuzz_payload fuzz_stm32 fuzz_audit fuzz_config \
+	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 FUZZERS += $(FUZZ_BINS)
 HOST_TESTS += $(BUILD)/fuzz/fuzz-regress
 
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(TOP)/uapi -I$(TOP)/userspace/lib $(SSP_NO_DEPRECATED) \
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/userspace/sspsim \
+	$(NL_CFLAGS) $(JSON_CFLAGS) $(SSP_NO_DEPRECATED) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# Only the parts of libssp the parsers use: nothing that needs libnl or a device.
-FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,\
-	userspace/lib/crypto.c userspace/lib/formats.c userspace/lib/util.c userspace/lib/err.c)
+FUZZ_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) -lpthread
+# libssp and the sspsim chip model built with the fuzz flags, as archives so
+# each target links only what it calls.
+FUZZ_LIBSSP := $(BUILD)/fuzz/libssp.a
+FUZZ_LIBSIM := $(BUILD)/fuzz/libsspsim.a
+# events.c is compiled into fuzz_nlmsg itself (its message parser is static).
+$(FUZZ_LIBSSP): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIBSSP_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_LIBSIM): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(SSPSIM_SRCS))
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(OPENSSL_LIBS)
+# driver/ident.c sees the kernel helpers of kshim/ instead of the kernel's.
+$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o: FUZZ_CFLAGS += -I$(TOP)/userspace/fuzz/kshim
+
+$(BUILD)/fuzz/fuzz_usbip: FUZZ_EXTRA := $(FUZZ_LIBSIM)
+$(BUILD)/fuzz/fuzz_usbip: $(FUZZ_LIBSIM)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_%.o $(FUZZ_LIBSSP)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIBSSP) $(FUZZ_LIBS)
 
 $(BUILD)/fuzz/fuzz-regress: $(FUZZ_BINS) userspace/fuzz/run-corpus.sh
 	printf '#!/bin/sh\nexec %s %s %s\n' "$(TOP)/userspace/fuzz/run-corpus.sh" \
@@ -34,7 +53,8 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_NAMES); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
 		log=$(BUILD)/fuzz/$$t.log; \
-		if $(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -max_len=1024 -artifact_prefix=$(BUILD)/fuzz/ \
+		if $(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -max_len=$$($(TOP)/userspace/fuzz/run-corpus.sh --max-len $$t) \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- \
 			$(BUILD)/fuzz/corpus/$$t $(TOP)/userspace/fuzz/corpus/$$t >$$log 2>&1; \
 		then echo "fuzz: $$t: $$(grep -E '^Done' $$log)"; \
 		else tail -40 $$log; echo "fuzz: $$t FAILED, see $$log"; exit 1; fi; \

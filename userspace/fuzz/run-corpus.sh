@@ -2,16 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # run-corpus.sh BINDIR CORPUSDIR [RUNS]
+# run-corpus.sh --max-len TARGET
 #
 # Regression run of the libFuzzer targets, printed as TAP: each target in
 # BINDIR runs over its committed seeds in CORPUSDIR/<target>/, then RUNS
-# (default 20000) mutations from a fixed seed, so the run is repeatable.
-# New inputs go to a temporary directory, never into the committed corpus.
+# mutations (default: the target's own count below) from a fixed seed, so
+# the run is repeatable. New inputs go to a temporary directory, never into
+# the committed corpus. --max-len prints a target's input size limit (also
+# used by `make fuzz`).
 set -u
+
+# Per target: input size limit, and mutations of the regression run. The
+# targets that write and fsync a file per input get fewer, to keep the whole
+# run within a few seconds.
+max_len() {
+	case $1 in
+	fuzz_audit|fuzz_config|fuzz_usbip) echo 4096 ;;
+	*) echo 1024 ;;
+	esac
+}
+default_runs() {
+	case $1 in
+	fuzz_audit) echo 3000 ;;
+	fuzz_config) echo 10000 ;;
+	*) echo 20000 ;;
+	esac
+}
+
+if [ "${1:-}" = "--max-len" ]; then
+	max_len "$2"
+	exit 0
+fi
 
 bindir=$1
 corpus=$2
-runs=${3:-20000}
+runs_arg=${3:-}
 tmp=$(mktemp -d /tmp/ssp-fuzz-XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -21,9 +46,10 @@ echo "1..$#"
 n=0
 for t in $targets; do
 	n=$((n + 1))
+	runs=${runs_arg:-$(default_runs "$t")}
 	mkdir -p "$tmp/$t"
 	log=$tmp/$t.log
-	if "$bindir/$t" -seed=1 -runs="$runs" -max_len=1024 -artifact_prefix="$tmp/" \
+	if "$bindir/$t" -seed=1 -runs="$runs" -max_len="$(max_len "$t")" -artifact_prefix="$tmp/" \
 		"$tmp/$t" "$corpus/$t" >"$log" 2>&1; then
 		echo "ok $n - $t: seeds of $corpus/$t and $runs mutations run clean"
 	else
