@@ -14,6 +14,7 @@ install: tools
 	$(foreach f,$(wildcard userspace/udev/*.rules),install -D -m 0644 $(f) $(DESTDIR)$(UDEVDIR)/$(notdir $(f));)
 	$(foreach f,$(wildcard userspace/systemd/*.service userspace/systemd/*.target),install -D -m 0644 $(f) $(DESTDIR)$(UNITDIR)/$(notdir $(f));)
 	$(foreach f,$(wildcard userspace/systemd/*.conf),install -D -m 0644 $(f) $(DESTDIR)/etc/ssp/$(notdir $(f));)
+	$(foreach f,$(wildcard userspace/systemd/sysusers.d/*.conf),install -D -m 0644 $(f) $(DESTDIR)/usr/lib/sysusers.d/$(notdir $(f));)
 
 # Module sources for DKMS: then `dkms install stm32-ssp/$(VERSION)`.
 install-dkms:
