@@ -24,7 +24,7 @@
 
 #define MAX_PENDING		64
 #define ATTACH_POLL_US		10000
-#define SERIAL_GONE_MAX_US	5000000ull
+#define BUSID_GONE_MAX_US	10000000ull
 
 struct pending {
 	uint32_t seqnum;
@@ -46,7 +46,8 @@ struct slot {
 	unsigned int nq;
 	uint64_t last_due;
 	bool want_attach;
-	uint64_t detached_at;
+	char busid[32];			/* the device the kernel still has to let go of */
+	uint64_t busid_deadline;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -128,6 +129,9 @@ static void slot_detach(struct slot *s, uint64_t now)
 
 	if (!s->conn)
 		return;
+	if (vhci_port_busid(s->port, s->busid, sizeof(s->busid)))
+		s->busid[0] = 0;
+	s->busid_deadline = now + BUSID_GONE_MAX_US;
 	ret = vhci_detach(s->port);
 	if (ret)
 		sim_chip_log(s->chip, "vhci detach of port %d: %s", s->port, strerror(-ret));
@@ -135,7 +139,6 @@ static void slot_detach(struct slot *s, uint64_t now)
 	free(s->conn);
 	s->conn = NULL;
 	drop_pending(s);
-	s->detached_at = now;
 	sim_chip_log(s->chip, "USB disconnect (vhci port %d)", s->port);
 }
 
@@ -157,15 +160,31 @@ static int slot_attach(struct slot *s)
 	return 0;
 }
 
-/* Re-attach once the port is free and the old device is gone (same serial must not appear twice). */
+/*
+ * Re-attach once vhci has freed the port and the hub has removed the old
+ * device. Attaching earlier can go unseen: vhci keeps the port enabled
+ * across a disconnect, so a hub worker busy elsewhere later finds the port
+ * connected and enabled with the old device still there, "revalidates" it
+ * and never enumerates the new one. The daemon only stats the device's
+ * directory: reading its string attributes takes the USB device lock, which
+ * the hub worker may hold while it waits for one of our replies.
+ */
 static void try_attach(struct slot *s, uint64_t now)
 {
-	int st = vhci_port_status(s->port), ret;
+	char path[96];
+	int ret;
 
-	if (st != VHCI_ST_NULL)
+	if (vhci_port_status(s->port) != VHCI_ST_NULL)
 		return;
-	if (usb_serial_present(s->chip->serial) && now - s->detached_at < SERIAL_GONE_MAX_US)
-		return;
+	if (s->busid[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s", s->busid);
+		if (access(path, F_OK) == 0 && now < s->busid_deadline)
+			return;
+		if (access(path, F_OK) == 0)
+			sim_chip_log(s->chip, "the kernel still has %s after %llu s: attaching anyway",
+				     s->busid, BUSID_GONE_MAX_US / 1000000);
+		s->busid[0] = 0;
+	}
 	ret = slot_attach(s);
 	if (ret && ret != -EBUSY)
 		sim_chip_log(s->chip, "vhci attach on port %d failed: %s; retrying", s->port, strerror(-ret));
@@ -274,7 +293,6 @@ static void serve_input(struct slot *s, uint64_t now)
 		free(s->conn);
 		s->conn = NULL;
 		drop_pending(s);
-		s->detached_at = now;
 	}
 }
 

@@ -158,7 +158,7 @@ static int write_sysfs(const char *path, const char *s)
 }
 
 /* Calls fn for each "hs PORT STATUS" line of every status file. */
-static int scan_status(int (*fn)(int port, int st, void *arg), void *arg)
+static int scan_status(int (*fn)(int port, int st, const char *line, void *arg), void *arg)
 {
 	for (int i = 0;; i++) {
 		char path[128], line[256];
@@ -177,7 +177,7 @@ static int scan_status(int (*fn)(int port, int st, void *arg), void *arg)
 
 			if (sscanf(line, "%7s %d %d", hub, &port, &st) != 3 || strcmp(hub, "hs"))
 				continue;
-			r = fn(port, st, arg);
+			r = fn(port, st, line, arg);
 			if (r) {
 				fclose(f);
 				return r;
@@ -190,24 +190,45 @@ static int scan_status(int (*fn)(int port, int st, void *arg), void *arg)
 struct port_query {
 	int port;
 	int status;
+	char busid[32];
 };
 
-static int find_port(int port, int st, void *arg)
+static int find_port(int port, int st, const char *line, void *arg)
 {
 	struct port_query *q = arg;
+	char hub[8], busid[32];
+	unsigned int spd, sockfd, dev;
+	int p, s;
 
 	if (port != q->port)
 		return 0;
 	q->status = st;
+	/* "hs  PORT STA SPD DEV SOCKFD BUSID": the bus ID of the device on a used port */
+	if (sscanf(line, "%7s %d %d %u %x %u %31s", hub, &p, &s, &spd, &dev, &sockfd, busid) == 7 &&
+	    strcmp(busid, "0-0"))
+		snprintf(q->busid, sizeof(q->busid), "%s", busid);
 	return 1;
 }
 
 int vhci_port_status(int port)
 {
-	struct port_query q = { port, -ENOENT };
+	struct port_query q = { port, -ENOENT, "" };
 	int r = scan_status(find_port, &q);
 
 	return r < 0 ? r : q.status;
+}
+
+int vhci_port_busid(int port, char *busid, size_t len)
+{
+	struct port_query q = { port, -ENOENT, "" };
+	int r = scan_status(find_port, &q);
+
+	if (r < 0)
+		return r;
+	if (!q.busid[0])
+		return -ENOENT;
+	snprintf(busid, len, "%s", q.busid);
+	return 0;
 }
 
 struct free_ports {
@@ -215,8 +236,9 @@ struct free_ports {
 	int max, n;
 };
 
-static int collect_free(int port, int st, void *arg)
+static int collect_free(int port, int st, const char *line, void *arg)
 {
+	(void)line;
 	struct free_ports *fp = arg;
 
 	if (st == VHCI_ST_NULL && fp->n < fp->max)

@@ -51,6 +51,8 @@ int usbip_ret_unlink(int fd, uint32_t seqnum, uint32_t devid, int32_t status);
 bool vhci_present(void);
 /* Status of a port (VDEV_ST_*) or -errno. */
 int vhci_port_status(int port);
+/* Bus ID ("1-3") of the device on a used port, from the status file; -ENOENT if none. */
+int vhci_port_busid(int port, char *busid, size_t len);
 /* Free high-speed ports, in order; returns how many were written. */
 int vhci_free_hs_ports(int *ports, int max);
 /* Attach: hands one end of a new socketpair to vhci, returns our end or -errno. */
