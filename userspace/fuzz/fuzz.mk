@@ -38,6 +38,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 # driver/ident.c sees the kernel helpers of kshim/ instead of the kernel's.
 $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o: FUZZ_CFLAGS += -I$(TOP)/userspace/fuzz/kshim
 
+# fuzz_usbip starts chips the way the sim unit tests do (test_sim_helpers.h).
+$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_usbip.o: FUZZ_CFLAGS += -I$(TOP)/userspace/tests
 $(BUILD)/fuzz/fuzz_usbip: FUZZ_EXTRA := $(FUZZ_LIBSIM)
 $(BUILD)/fuzz/fuzz_usbip: $(FUZZ_LIBSIM)
 

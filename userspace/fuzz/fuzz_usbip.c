@@ -5,7 +5,9 @@
  * becomes a control request for the chip model (sim_chip_control(): standard
  * requests, descriptors, the DFU state machine of dfu.c, ROM and TF-A
  * callbacks), with the chip's timed events run on a virtual clock between
- * requests. The first byte picks the chip (MP15 or MP13) and the clock step.
+ * requests. The first byte picks the chip (MP15 or MP13), where it starts (ROM,
+ * TF-A in stage A or in stage B, reached as the unit tests do with the
+ * signed test firmware) and the clock step.
  *
  * Properties: a PDU is never said to extend past the bytes received, OUT
  * data lies inside it, a malformed header is refused rather than guessed;
@@ -16,42 +18,57 @@
 
 #include "formats.h"
 #include "fuzz.h"
-#include "fuzz_file.h"
 #include "sim.h"
+/* The helpers are built with -Wno-unused-parameter in the unit tests too. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "test_sim_helpers.h"
+#pragma GCC diagnostic pop
 #include "usbip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static struct sim_chip pristine[2];
+/* Per series (MP15, MP13): ROM, TF-A in stage A, TF-A in stage B. */
+static struct sim_chip pristine[2][3];
 static struct sim_chip chip;
 static struct usbip_conn conn;
 static struct sim_reply reply;
 
+static void keep(struct sim_chip *dst, const struct tsim *t)
+{
+	*dst = t->chip;
+	/* No state files: the model keeps everything in memory (as in the unit tests). */
+	dst->dir[0] = '\0';
+	dst->otp.path[0] = '\0';
+	dst->img = NULL;
+	dst->img_len = dst->img_cap = 0;
+}
+
+/* The states the unit tests reach with the real signed test firmware. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct sim_store st;
-	char err[512];
+	static struct tsim t;
 
 	(void)argc;
 	(void)argv;
-	if (sim_store_open(&st, fuzz_dir(), err, sizeof(err)))
-		goto fail;
 	for (int i = 0; i < 2; i++) {
-		struct sim_chip *c = &pristine[i];
-
-		if (sim_chip_create(c, &st, i ? SSP_SERIES_MP13 : SSP_SERIES_MP15, i, err, sizeof(err)))
-			goto fail;
-		/* No state files: the model keeps everything in memory (as in the unit tests). */
-		c->dir[0] = '\0';
-		c->otp.path[0] = '\0';
-		c->timing = sim_timing_get("fast");
-		sim_chip_power_on(c, 0);
+		if (tsim_setup(&t, i ? SSP_SERIES_MP13 : SSP_SERIES_MP15, NULL))
+			abort();
+		keep(&pristine[i][0], &t);
+		if (tsim_start_fw(&t, t.fw, t.fw_len) || t.chip.stage != SIM_STAGE_TFA)
+			abort();
+		keep(&pristine[i][1], &t);
+		if (tsim_ctl(&t, RT_OUT_CLASS, DFU_DETACH, 0, 0, NULL, 0))
+			abort();
+		tsim_settle(&t, NULL, NULL);
+		if (tsim_start_fw(&t, t.fw, t.fw_len) || t.chip.stage != SIM_STAGE_TFA ||
+		    t.chip.mode != SIM_TFA_STAGE_B)
+			abort();
+		keep(&pristine[i][2], &t);
+		tsim_teardown(&t);
 	}
 	return 0;
-fail:
-	fprintf(stderr, "fuzz_usbip: %s\n", err);
-	abort();
 }
 
 static void run_events(uint64_t now)
@@ -88,10 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	sim_chip_free(&chip);
-	chip = pristine[data[0] & 1];
-	chip.img = NULL;
-	chip.img_len = chip.img_cap = 0;
-	step = 1000ull << ((data[0] >> 1) & 15);	/* 1 ms .. 33 s between requests */
+	chip = pristine[data[0] & 1][((data[0] >> 1) & 3) % 3];
+	step = 1000ull << ((data[0] >> 3) & 15);	/* 1 ms .. 33 s between requests */
 	data++;
 	size--;
 	conn.rlen = size < sizeof(conn.rbuf) ? size : sizeof(conn.rbuf);
