@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # libFuzzer targets for every parser of untrusted input (clang, ASan+UBSan):
 # libssp's formats (cert, license, payload, stm32), the audit log, the
-# config file, netlink slot messages, GetPhase replies, sspsim's USB/IP
+# config file, the software HSM's files, netlink slot messages, GetPhase replies, sspsim's USB/IP
 # stream and control requests, and the driver's DFU string parsers (built
 # in userspace through the shim in kshim/). `make fuzz` builds them and runs
 # each for FUZZ_RUNS inputs, growing a corpus under build/fuzz/corpus/ from
@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
 FUZZ_NAMES := fuzz_cert fuzz_license fuzz_payload fuzz_stm32 fuzz_audit fuzz_config \
-	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident
+	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident fuzz_hsm
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 FUZZERS += $(FUZZ_BINS)
 HOST_TESTS += $(BUILD)/fuzz/fuzz-regress

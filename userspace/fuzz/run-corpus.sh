@@ -18,6 +18,7 @@ set -u
 max_len() {
 	case $1 in
 	fuzz_audit|fuzz_config|fuzz_usbip) echo 4096 ;;
+	fuzz_hsm) echo 8192 ;;
 	*) echo 1024 ;;
 	esac
 }
@@ -25,6 +26,7 @@ default_runs() {
 	case $1 in
 	fuzz_audit) echo 3000 ;;
 	fuzz_config) echo 10000 ;;
+	fuzz_hsm) echo 3000 ;;
 	*) echo 20000 ;;
 	esac
 }
