@@ -536,6 +536,7 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 
 	o = json_tokener_parse(txt);
 	if (!o || !json_object_object_get_ex(o, "format", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), META_FORMAT) || get_u64(o, "version", &n) ||
 	    n != META_VERSION)
 		goto out;
