@@ -104,40 +104,49 @@ while read -r f; do cmp -s "$top/$f" "$src/$f" || { echo "$f differs" >>"$w/dkms
 ok $r "dkms_tree_files_are_copies_of_the_repository" "$w/dkms-cmp.log"
 
 # Build the DKMS copy as dkms does (it copies the tree to its build dir and
-# runs MAKE[0] there): out of that copy alone, nothing from the repo.
-kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.1-*-amd64 2>/dev/null | sort -V | tail -n 1)
-if [[ -n $kdir ]]; then
-	build=$w/dkms/stm32-ssp/$version/build
+# runs MAKE[0] there): out of that copy alone, nothing from the repo; on each
+# kernel the tests use.
+name=$(sed -n 's/^BUILT_MODULE_NAME\[0\]="\(.*\)"$/\1/p' "$src/dkms.conf")
+for k in 6.1 6.12; do
+	kt=${k//./_}
+	# shellcheck disable=SC2012 # kernel versions, no odd file names
+	kdir=$(ls -d /usr/src/linux-headers-"$k".*-amd64 /usr/src/linux-headers-"$k"-*-amd64 2>/dev/null | sort -V | tail -n 1)
+	if [[ -z $kdir ]]; then
+		skip "dkms_make_command_builds_the_module_from_the_dkms_tree_on_$kt" "no $k headers"
+		continue
+	fi
+	tree=$w/dkms-$k
+	build=$tree/stm32-ssp/$version/build
 	mkdir -p "$build"
 	cp -a "$src/." "$build/"
-	# MAKE[0] with dkms's variables substituted.
+	# MAKE[0] with dkms's variables substituted (the quoted names are literals).
 	mk=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$src/dkms.conf")
-	mk=${mk//'${kernel_source_dir}'/$kdir}
-	mk=${mk//'${dkms_tree}'/$w/dkms}
-	mk=${mk//'${PACKAGE_NAME}'/stm32-ssp}
-	mk=${mk//'${PACKAGE_VERSION}'/$version}
+	# shellcheck disable=SC2016
+	{
+		mk=${mk//'${kernel_source_dir}'/$kdir}
+		mk=${mk//'${dkms_tree}'/$tree}
+		mk=${mk//'${PACKAGE_NAME}'/stm32-ssp}
+		mk=${mk//'${PACKAGE_VERSION}'/$version}
+	}
 	echo "# $mk"
 	# shellcheck disable=SC2086
-	(cd "$build" && $mk) >"$w/kbuild.log" 2>&1
-	ok $? "dkms_make_command_builds_the_module_from_the_dkms_tree_on_6_1" "$w/kbuild.log"
-	name=$(sed -n 's/^BUILT_MODULE_NAME\[0\]="\(.*\)"$/\1/p' "$src/dkms.conf")
+	(cd "$build" && $mk) >"$w/kbuild-$k.log" 2>&1
+	ok $? "dkms_make_command_builds_the_module_from_the_dkms_tree_on_$kt" "$w/kbuild-$k.log"
 	ko=$build/$name.ko
 	kver=${kdir##*/linux-headers-}
-	[[ -f $ko ]] && modinfo -F vermagic "$ko" | grep -q "^$kver " &&
+	[[ -n $name && -f $ko ]] && modinfo -F vermagic "$ko" | grep -q "^$kver " &&
 		[[ $(modinfo -F name "$ko") == stm32_ssp ]]
-	ok $? "built_module_is_named_as_dkms_conf_says_with_vermagic_$(echo "$kver" | tr '.-' '__')"
-	# Same exported ABI as the repo build: the DKMS copy misses no source.
-	if [[ -f $top/build/ko/6.1/stm32_ssp.ko ]]; then
-		diff <(modinfo "$ko" | grep -Ev '^(filename|srcversion|sig|signer|vermagic)') \
-			<(modinfo "$top/build/ko/6.1/stm32_ssp.ko" | grep -Ev '^(filename|srcversion|sig|signer|vermagic)') \
-			>"$w/modinfo.diff"
-		ok $? "dkms_module_has_the_same_modinfo_as_the_repository_build" "$w/modinfo.diff"
+	ok $? "module_built_on_${kt}_is_named_as_dkms_conf_says_with_that_kernels_vermagic"
+	# Same metadata as the repo build: the DKMS copy misses no source.
+	if [[ -f $top/build/ko/$k/stm32_ssp.ko ]]; then
+		filter='^(filename|srcversion|sig|signer|vermagic)'
+		diff <(modinfo "$ko" | grep -Ev "$filter") \
+			<(modinfo "$top/build/ko/$k/stm32_ssp.ko" | grep -Ev "$filter") >"$w/modinfo-$k.diff"
+		ok $? "dkms_module_on_${kt}_has_the_same_modinfo_as_the_repository_build" "$w/modinfo-$k.diff"
 	else
-		skip "dkms_module_has_the_same_modinfo_as_the_repository_build" "build/ko/6.1 not built"
+		skip "dkms_module_on_${kt}_has_the_same_modinfo_as_the_repository_build" "build/ko/$k not built"
 	fi
-else
-	skip "dkms_make_command_builds_the_module_from_the_dkms_tree_on_6_1" "no 6.1 headers"
-fi
+done
 
 echo "1..$n"
 [[ $fails -eq 0 ]]
