@@ -6,14 +6,26 @@ DESTDIR ?=
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 UDEVDIR ?= /usr/lib/udev/rules.d
 UNITDIR ?= /usr/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+RST2MAN ?= /usr/bin/rst2man
+MAN_PAGES := $(patsubst Documentation/man/%.rst,$(BUILD)/man/%.1,$(filter-out Documentation/man/index.rst,$(wildcard Documentation/man/*.rst)))
+
+# Man pages, section 1, from their reStructuredText source (python3-docutils).
+$(BUILD)/man/%.1: Documentation/man/%.rst
+	@mkdir -p $(dir $@)
+	$(RST2MAN) --halt=warning $< $@
+
+man: $(MAN_PAGES)
 DKMS_SRC := $(DESTDIR)/usr/src/stm32-ssp-$(VERSION)
 
-install: tools
+install: tools man
 	install -D -m 0755 $(BUILD)/sspctl $(DESTDIR)$(PREFIX)/bin/sspctl
 	install -D -m 0644 uapi/linux/stm32_ssp.h $(DESTDIR)$(PREFIX)/include/linux/stm32_ssp.h
 	$(foreach f,$(wildcard userspace/udev/*.rules),install -D -m 0644 $(f) $(DESTDIR)$(UDEVDIR)/$(notdir $(f));)
 	$(foreach f,$(wildcard userspace/systemd/*.service userspace/systemd/*.target),install -D -m 0644 $(f) $(DESTDIR)$(UNITDIR)/$(notdir $(f));)
-	$(foreach f,$(wildcard userspace/systemd/*.conf),install -D -m 0644 $(f) $(DESTDIR)/etc/ssp/$(notdir $(f));)
+	$(foreach f,$(MAN_PAGES),install -D -m 0644 $(f) $(DESTDIR)$(MANDIR)/man1/$(notdir $(f));)
+	@# A configured line keeps its own configuration: never overwrite it.
+	$(foreach f,$(wildcard userspace/systemd/*.conf),test -e $(DESTDIR)/etc/ssp/$(notdir $(f)) || install -D -m 0644 $(f) $(DESTDIR)/etc/ssp/$(notdir $(f));)
 	$(foreach f,$(wildcard userspace/systemd/sysusers.d/*.conf),install -D -m 0644 $(f) $(DESTDIR)/usr/lib/sysusers.d/$(notdir $(f));)
 
 # Module sources for DKMS: then `dkms install stm32-ssp/$(VERSION)`.
@@ -24,4 +36,4 @@ install-dkms:
 	install -m 0644 uapi/linux/stm32_ssp.h $(DKMS_SRC)/uapi/linux/
 	@echo "now run: dkms install stm32-ssp/$(VERSION)"
 
-.PHONY: install install-dkms
+.PHONY: install install-dkms man
