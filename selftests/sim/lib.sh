@@ -3,7 +3,7 @@
 # with cleanup, and the kernel's view of a chip (sysfs, live strings).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SIM=${SSPSIM:-$top/build/sspsim}
+SIM=${SSPSIM:-${SSP_SIM:-$top/build/sspsim}}
 SIM_BLOB=${SIM_BLOB:-$top/build/selftests/sim/sim-blob}
 work=$(mktemp -d /tmp/sspsim-test.XXXXXX)
 ntest=0

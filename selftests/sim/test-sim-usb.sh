@@ -101,6 +101,29 @@ ssp_alt_listed() {
 wait_for 10 ssp_alt_listed
 check "mp13_tfa_ssp_alternates" ssp_alt_listed
 
+# Three chips reset at once: each comes back (the hub is busy with one while the others re-attach).
+for s in $(serials_of s15); do
+	dfu-util -S "$s" -a 1 -D "$work/fw.stm32" >"$work/par-$s.log" 2>&1 &
+done
+wait
+all_tfa() { local s; for s in $(serials_of s15); do product_is "$s" "$(tfa_product mp15)" || return 1; done; }
+wait_for 30 all_tfa
+check "three_mp15_chips_start_tfa_in_parallel" all_tfa
+declare -A before_dev
+for s in $(serials_of s15); do before_dev[$s]=$(attr "$s" devnum); done
+for s in $(serials_of s15); do
+	dfu-util -S "$s" -a 5 -e >"$work/pdet-$s.log" 2>&1 &
+done
+wait
+all_back() {
+	local s
+	for s in $(serials_of s15); do
+		reenumerated "$s" "${before_dev[$s]}" && [[ $(attr "$s" product) == "$(rom_product mp15)" ]] || return 1
+	done
+}
+wait_for 60 all_back
+check "three_parallel_resets_all_reenumerate_as_rom" all_back
+
 # Stop: devices gone. Restart: same serials, OTP kept (stage A burnt SSP_REQ on the MP15 chip).
 before=$(serials_of s15 | tr '\n' ' ')
 "$SIM" stop --state "$work/s15"
