@@ -177,7 +177,7 @@ static int ssp_dfu_out(struct ssp_dfu *dfu, u8 request, u16 value, u16 len)
 int ssp_dfu_get_string(struct ssp_dfu *dfu, u8 index, char *s, size_t len,
 		       unsigned int timeout_ms)
 {
-	int ret, i, n = 0;
+	int ret;
 
 	if (!len)
 		return -EINVAL;
@@ -189,16 +189,7 @@ int ssp_dfu_get_string(struct ssp_dfu *dfu, u8 index, char *s, size_t len,
 			   USB_LANG_EN_US, 255, timeout_ms);
 	if (ret < 0)
 		return ret;
-	if (ret < 2 || dfu->buf[1] != USB_DT_STRING)
-		return -EPROTO;
-	ret = min_t(int, ret, dfu->buf[0]);
-	for (i = 2; i + 1 < ret && n + 1 < len; i += 2) {
-		u16 c = get_unaligned_le16(dfu->buf + i);
-
-		s[n++] = (c >= 0x20 && c < 0x7f) ? c : '?';
-	}
-	s[n] = '\0';
-	return 0;
+	return ssp_string_decode(s, len, dfu->buf, ret);
 }
 
 /*

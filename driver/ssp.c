@@ -71,19 +71,7 @@ static int ssp_get_phase(struct ssp_dfu *dfu, struct ssp_phase *ph)
 	len = ssp_upload(dfu, ph->reply);
 	if (len < 0)
 		return len;
-	if (len < 9)
-		return -EPROTO;
-	ph->reply_len = len;
-	ph->phase = ph->reply[0];
-	ph->address = get_unaligned_le32(ph->reply + 1);
-	ph->offset = get_unaligned_le32(ph->reply + 5);
-	ph->result = 0;
-	if (len == 10 && ph->reply[9] == 1 && ph->phase == 0 &&
-	    ph->address == 0xffffffff)
-		ph->result |= SSP_PHASE_R_DETACH_REQ;
-	if (ph->phase == SSP_PHASE_RESET)
-		ph->result |= SSP_PHASE_R_ERROR;
-	return 0;
+	return ssp_phase_decode(ph, ph->reply, len);
 }
 
 int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
@@ -176,12 +164,7 @@ int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert)
 	len = ssp_upload(dfu, reply);
 	if (len < 0)
 		return len;
-	if (len != SSP_CERT_REPLY_LEN)
-		return -EPROTO;
-	cert->address = get_unaligned_le32(reply + 1);
-	cert->cert_len = SSP_CERT_LEN;
-	memcpy(cert->cert, reply + 9, SSP_CERT_LEN);
-	return 0;
+	return ssp_cert_decode(cert, reply, len);
 }
 
 int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,

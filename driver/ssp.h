@@ -4,6 +4,7 @@
  *
  * core.c     module init/exit, parameters, class "ssp", chrdev region, minors
  * ident.c    product string and alternate-setting name parsing
+ * decode.c   decoding of the chip's replies: GetPhase, certificate, strings
  * usb.c      usb_driver: probe (identify, phase map) and disconnect
  * dfu.c      DFU engine: ep0 requests as anchored URBs
  * ssp.c      the SSP steps behind each ioctl
@@ -206,6 +207,11 @@ int ssp_parse_alt_name(const char *s, struct ssp_alt *alt);
 const struct ssp_alt *ssp_find_alt(const struct ssp_ident *id, u8 phase);
 const char *ssp_stage_str(enum ssp_stage stage);
 const char *ssp_state_str(enum ssp_state state);
+
+/* decode.c: pure functions, no USB (fuzzed in userspace/fuzz) */
+int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
+int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len);
+int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
 
 /* usb.c */
 int ssp_usb_register(void);

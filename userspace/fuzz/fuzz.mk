@@ -2,8 +2,9 @@
 # libFuzzer targets for every parser of untrusted input (clang, ASan+UBSan):
 # libssp's formats (cert, license, payload, stm32), the audit log, the
 # config file, the software HSM's files, netlink slot messages, GetPhase replies, sspsim's USB/IP
-# stream and control requests, and the driver's DFU string parsers (built
-# in userspace through the shim in kshim/). `make fuzz` builds them and runs
+# stream and control requests, and the driver's DFU string parsers and reply
+# decoders (driver/ident.c, driver/decode.c, built in userspace through the
+# shim in kshim/). `make fuzz` builds them and runs
 # each for FUZZ_RUNS inputs, growing a corpus under build/fuzz/corpus/ from
 # the committed seeds in userspace/fuzz/corpus/ (the first four made by
 # `scripts/gen-kat.py corpus`). A short repeatable run of every target over
@@ -11,7 +12,7 @@
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
 FUZZ_NAMES := fuzz_cert fuzz_license fuzz_payload fuzz_stm32 fuzz_audit fuzz_config \
-	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident fuzz_hsm
+	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident fuzz_decode fuzz_hsm
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 FUZZERS += $(FUZZ_BINS)
 HOST_TESTS += $(BUILD)/fuzz/fuzz-regress
@@ -25,7 +26,6 @@ FUZZ_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) -lpthread
 # each target links only what it calls.
 FUZZ_LIBSSP := $(BUILD)/fuzz/libssp.a
 FUZZ_LIBSIM := $(BUILD)/fuzz/libsspsim.a
-# events.c is compiled into fuzz_nlmsg itself (its message parser is static).
 $(FUZZ_LIBSSP): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIBSSP_SRCS))
 	rm -f $@ && ar rcs $@ $^
 $(FUZZ_LIBSIM): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(SSPSIM_SRCS))
@@ -35,8 +35,9 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-# driver/ident.c sees the kernel helpers of kshim/ instead of the kernel's.
-$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o: FUZZ_CFLAGS += -I$(TOP)/userspace/fuzz/kshim
+# driver/ident.c and decode.c see the kernel helpers of kshim/ instead of the kernel's.
+$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_decode.o: \
+	FUZZ_CFLAGS += -I$(TOP)/userspace/fuzz/kshim
 
 # fuzz_usbip starts chips the way the sim unit tests do (test_sim_helpers.h).
 $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_usbip.o: FUZZ_CFLAGS += -I$(TOP)/userspace/tests

@@ -57,8 +57,7 @@ static uint32_t get_u32(struct nlattr *a)
 	return a ? nla_get_u32(a) : 0;
 }
 
-/* Parse one message of the family; -EINVAL if it does not carry a slot. */
-static int parse_entry(struct nl_msg *msg, unsigned int *cmd, struct ssp_dev_entry *d)
+int ssp_nl_parse_entry(struct nl_msg *msg, unsigned int *cmd, struct ssp_dev_entry *d)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(nlh);
@@ -146,7 +145,7 @@ static int dump_cb(struct nl_msg *msg, void *arg)
 	struct ssp_dev_entry d;
 	unsigned int cmd;
 
-	if (parse_entry(msg, &cmd, &d))
+	if (ssp_nl_parse_entry(msg, &cmd, &d))
 		return NL_SKIP;
 	return acc_push(acc, &d) ? NL_STOP : NL_OK;
 }
@@ -293,7 +292,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	struct ssp_events *ev = arg;
 	struct ssp_event x;
 
-	if (parse_entry(msg, &x.cmd, &x.dev) == 0 && ev->fn)
+	if (ssp_nl_parse_entry(msg, &x.cmd, &x.dev) == 0 && ev->fn)
 		ev->fn(ev->arg, &x);
 	return NL_OK;
 }

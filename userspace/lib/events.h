@@ -57,4 +57,14 @@ void ssp_events_close(struct ssp_events *ev);
 
 const char *ssp_event_name(unsigned int cmd);	/* "new", "reattach", ... */
 
+struct nl_msg;
+/*
+ * One received message of the family (a dump reply or an event), checked
+ * against the attribute policy: *cmd is its command, *d the slot it
+ * describes (strings NUL-terminated within their fields, devname "sspN"
+ * when absent). -EINVAL, leaving *cmd and *d alone, when the message is
+ * malformed or carries no minor.
+ */
+int ssp_nl_parse_entry(struct nl_msg *msg, unsigned int *cmd, struct ssp_dev_entry *d);
+
 #endif /* SSP_EVENTS_H */
