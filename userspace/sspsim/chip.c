@@ -590,8 +590,9 @@ static int tfa_download(struct sim_chip *c, uint8_t alt, const uint8_t *data, si
 		return -EIO;
 	}
 	off = c->address - c->base;
+	/* TF-A advances the address before its bound check, even on failure. */
 	c->address += (uint32_t)len;
-	if (c->address - c->base > c->len)
+	if (off > c->len || len > c->len - off)
 		return -EIO;
 	memcpy(c->ctx.blob + off, data, len);
 	if (off + len > c->ctx.blob_len)

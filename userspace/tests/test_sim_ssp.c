@@ -421,4 +421,26 @@ TEST(fault_stall_in_stage_c_leaves_chip_closed_without_success)
 	tsim_teardown(&t);
 }
 
+TEST(blob_larger_than_buffer_stalls_without_message)
+{
+	static uint8_t big[400];
+	struct tsim t;
+	struct flow f;
+	uint8_t b[512];
+	size_t n = 0;
+
+	memset(&f, 0, sizeof(f));
+	ASSERT_EQ(0, tsim_setup(&t, SSP_SERIES_MP15, NULL));
+	stage_a(_metadata, &t, &f);
+	ASSERT_EQ(0, tsim_start_fw(&t, t.fw, t.fw_len));
+	ASSERT_EQ(0, tsim_ctl(&t, 0x01, 0x0B, 0, 0, NULL, 0));
+	EXPECT_EQ(-EPIPE, tsim_ctl(&t, RT_OUT_CLASS, DFU_DNLOAD, 0, sizeof(big), big, sizeof(big)));
+	EXPECT_EQ(0, t.chip.ctx.blob_len);
+	ASSERT_EQ(0, tsim_getphase(&t, b, &n));
+	EXPECT_EQ(9, n);	/* no PHASE_RESET message: TF-A only returns -EIO */
+	EXPECT_EQ(0x00, b[0]);
+	EXPECT_EQ(0x2FFFF000 + sizeof(big), ssp_get_le32(b + 1));	/* advanced all the same */
+	tsim_teardown(&t);
+}
+
 TEST_HARNESS_MAIN
