@@ -49,13 +49,15 @@ int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len)
  * @buf: the reply: a 9-byte header (phase, address LE, 4 zero bytes),
  *	then the certificate
  * @len: its length
+ * @phase: the SSP phase the upload was made on; the header repeats it
+ *	(0x00 on MP15, 0xF3 on MP13, spec §3.2 B2)
  *
- * Return: 0, or -EPROTO unless @len is exactly SSP_CERT_REPLY_LEN; @cert
- * is left untouched then.
+ * Return: 0, or -EPROTO unless @len is exactly SSP_CERT_REPLY_LEN and the
+ * header names @phase; @cert is left untouched then.
  */
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len)
+int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase)
 {
-	if (len != SSP_CERT_REPLY_LEN)
+	if (len != SSP_CERT_REPLY_LEN || buf[0] != phase)
 		return -EPROTO;
 	cert->address = get_unaligned_le32(buf + 1);
 	cert->cert_len = SSP_CERT_LEN;

@@ -164,7 +164,7 @@ int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert)
 	len = ssp_upload(dfu, reply);
 	if (len < 0)
 		return len;
-	return ssp_cert_decode(cert, reply, len);
+	return ssp_cert_decode(cert, reply, len, ssp_cert_phase(slot));
 }
 
 int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,

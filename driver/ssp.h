@@ -210,7 +210,7 @@ const char *ssp_state_str(enum ssp_state state);
 
 /* decode.c: pure functions, no USB (fuzzed in userspace/fuzz) */
 int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len);
+int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase);
 int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
 
 /* usb.c */
