@@ -98,7 +98,7 @@ wait_for() {
 
 product_is() { [[ $(live_product "$1") == "$2" ]]; }
 # A new enumeration: a device with this serial and another devnum than $2.
-reenumerated() { local d; d=$(devdir "$1") && [[ $(cat "$d/devnum") != "$2" ]]; }
+reenumerated() { local d n; d=$(devdir "$1") && n=$(cat "$d/devnum" 2>/dev/null) && [[ $n != "$2" ]]; }
 gone() { ! devdir "$1" >/dev/null; }
 
 rom_product() {
