@@ -689,6 +689,15 @@ static const struct sim_dfu_ops tfa_ops = {
 /* ------------------------------------------------------------------ */
 /* Requests                                                            */
 
+static const struct sim_dfu_ops *firmware_ops(const struct sim_chip *c)
+{
+	if (c->kind == SIM_KIND_MP25)
+		return &sim_mp25_rom_ops;
+	if (c->kind == SIM_KIND_UBOOT)
+		return &sim_uboot_ops;
+	return c->stage == SIM_STAGE_ROM ? &rom_ops : &tfa_ops;
+}
+
 #define USB_TYPE_MASK		0x60
 #define USB_TYPE_STANDARD	0x00
 #define USB_TYPE_CLASS		0x20
@@ -821,6 +830,15 @@ void sim_chip_control(struct sim_chip *c, uint64_t now_us, const struct sim_setu
 		r->status = -EPIPE;
 		return;
 	}
+	if (fault_at(c, SIM_FAULT_DFU_ERROR, step, stage)) {
+		/* TF-A's usb_dfu.c on a callback error (spec §2.1 UPLOAD): stall and dfuERROR. */
+		sim_chip_log(c, "fault dfu-error:%s: request 0x%02x stalled, dfuERROR/errSTALLEDPKT",
+			     sim_step_name(step != SIM_STEP_NONE ? step : stage), s->bRequest);
+		c->dfu.state = DFU_ERROR;
+		c->dfu.status = DFU_ERR_STALLEDPKT;
+		r->status = -EPIPE;
+		return;
+	}
 	if (fault_at(c, SIM_FAULT_DISCONNECT, step, stage)) {
 		power_loss(c, "disconnect");
 		r->status = SIM_NO_REPLY;
@@ -834,8 +852,7 @@ void sim_chip_control(struct sim_chip *c, uint64_t now_us, const struct sim_setu
 			r->status = -EPIPE;	/* short data stage: cannot happen on a real bus */
 			return;
 		}
-		sim_dfu_request(c, &c->dfu, c->stage == SIM_STAGE_ROM ? &rom_ops : &tfa_ops, s, out,
-				out_len, r);
+		sim_dfu_request(c, &c->dfu, firmware_ops(c), s, out, out_len, r);
 		/* A UPLOAD/GETSTATUS reply is not clipped to wLength: an ep0 packet longer
 		 * than the host still expects is babble. */
 		if (r->status == 0 && in && r->len > s->wLength) {

@@ -2,7 +2,8 @@
 /*
  * USB descriptors and strings per chip and stage (spec §1.1, §1.2), laid
  * out as TF-A's stm32mp1_usb_dfu.c does; the ROM is inferred identical
- * except for its product string and (MP13) its alternate list.
+ * except for its product string and (MP13) its alternate list. The MP25 ROM
+ * and U-Boot stm32prog have their own product strings and alternates.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define PHASE_CMD	0xF1
 #define PHASE_SSP	0xF3
 #define PHASE_RESET	0xFF
+#define SSP_CHIP_ID_MP25	0x505
 
 static const char *const mp15_alts[] = {
 	"@Partition0 /0x00/1*256Ke", "@FSBL /0x01/1*1Me", "@Partition2 /0x02/1*1Me",
@@ -28,9 +30,24 @@ static const char *const mp15_alts[] = {
 };
 static const char *const mp13_rom_alts[] = { "@FSBL /0x01/1*128Ke", "@virtual /0xF1/1*512Ba" };
 static const char *const mp13_tfa_alts[] = { "@SSP /0xF3/1*512Ba", "@virtual /0xF1/1*512Ba" };
+/* MP25 ROM: alt0 seen in [DH], @virtual per [SNAG] (spec §1.2). */
+static const char *const mp25_rom_alts[] = { "@FSBL /0x01/1*256Ke", "@virtual /0xF1/1*512Ba" };
+/* U-Boot stm32prog: alternates from a flashlayout ("@<name> /0x<id>/1*<size>"), then CMD [UB]. */
+static const char *const uboot_alts[] = {
+	"@fsbl1 /0x01/1*256Ke", "@fsbl2 /0x02/1*256Ke", "@fip /0x03/1*4Me", "@virtual /0xF1/1*512Ba",
+};
+static const uint8_t uboot_phases[] = { 0x01, 0x02, 0x03, 0xF1 };
 
 static const char *const *alt_table(const struct sim_chip *c, unsigned int *n)
 {
+	if (c->kind == SIM_KIND_MP25) {
+		*n = 2;
+		return mp25_rom_alts;
+	}
+	if (c->kind == SIM_KIND_UBOOT) {
+		*n = 4;
+		return uboot_alts;
+	}
 	if (c->series == SSP_SERIES_MP15) {
 		*n = 6;
 		return mp15_alts;
@@ -62,6 +79,10 @@ const char *sim_desc_alt_name(const struct sim_chip *c, unsigned int alt)
 
 uint8_t sim_alt_phase(const struct sim_chip *c, unsigned int alt)
 {
+	if (c->kind == SIM_KIND_UBOOT)
+		return alt < sizeof(uboot_phases) ? uboot_phases[alt] : PHASE_RESET;
+	if (c->kind == SIM_KIND_MP25)
+		return alt == 0 ? PHASE_FSBL : alt == 1 ? PHASE_CMD : PHASE_RESET;
 	if (c->stage == SIM_STAGE_ROM) {
 		/* The ROM loads only the FSBL and answers GetPhase (inferred). */
 		if (c->series == SSP_SERIES_MP15)
@@ -79,6 +100,15 @@ void sim_desc_product(const struct sim_chip *c, char *out, size_t len)
 	bool mp15 = c->series == SSP_SERIES_MP15;
 	unsigned int rev = mp15 ? 0x0000 : 0x1003;
 
+	if (c->kind == SIM_KIND_MP25) {
+		snprintf(out, len, "DFU in HS Mode @Device ID /0x%03X, @Revision ID /0x2000", SSP_CHIP_ID_MP25);
+		return;
+	}
+	if (c->kind == SIM_KIND_UBOOT) {
+		/* No blank between "gadget" and "@Device": U-Boot's string as is [UB], [DH]. */
+		snprintf(out, len, "USB download gadget@Device ID /0x500, @Revision ID /0x2000, @Name /STM32MP157CAA Rev.B,");
+		return;
+	}
 	if (c->stage == SIM_STAGE_ROM)
 		snprintf(out, len, "DFU in HS Mode @Device ID /0x%03X, @Revision ID /0x%04X",
 			 ssp_chip_id(c->series), rev);

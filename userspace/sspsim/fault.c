@@ -38,6 +38,7 @@ static const struct {
 	{ "bad-descriptor", SIM_FAULT_BAD_DESCRIPTOR, false, false, 0 },
 	{ "bad-reply", SIM_FAULT_BAD_REPLY, true, false, 1 },
 	{ "slow", SIM_FAULT_SLOW, false, true, 0 },
+	{ "dfu-error", SIM_FAULT_DFU_ERROR, true, false, 1 },
 };
 
 const char *sim_step_name(enum sim_step s)
@@ -99,7 +100,7 @@ int sim_fault_parse(const char *spec, struct sim_fault *out, char *err, size_t e
 		if (!strcmp(field[1], kinds[i].name))
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0])) {
-		snprintf(err, errlen, "fault '%s': unknown kind '%s' (stall, disconnect, disconnect-after-blocks, hang, bad-cert, bad-descriptor, bad-reply, slow)",
+		snprintf(err, errlen, "fault '%s': unknown kind '%s' (stall, disconnect, disconnect-after-blocks, hang, bad-cert, bad-descriptor, bad-reply, slow, dfu-error)",
 			 spec, field[1]);
 		return -EINVAL;
 	}

@@ -29,11 +29,14 @@ static const char usage[] =
 "Simulated STM32MP15/MP13 chips (ROM code + TF-A SSP) attached to this host's\n"
 "kernel as USB devices through vhci_hcd (needs root and `modprobe vhci-hcd`).\n"
 "\n"
-"  start --state DIR [--series mp15|mp13] [--chips N] [--fault SPEC]...\n"
+"  start --state DIR [--series mp15|mp13|mp25|uboot] [--chips N] [--fault SPEC]...\n"
 "        [--timing fast|realistic] [--timeout SEC]\n"
 "      Attach the chips of DIR (creating new ones up to N) and return once the\n"
 "      kernel has enumerated them all; a daemon keeps serving them. Prints one\n"
 "      `INDEX SERIAL` line per chip. Writes DIR/st-pub.pem (test ST public key).\n"
+"      mp25: an MP25 ROM (chip 0x505) that is identified, answers GetPhase and\n"
+"      takes an FSBL image, but runs no SSP: the MP25 exchange is not public.\n"
+"      uboot: U-Boot's stm32prog DFU gadget (generic DFU, not an SSP chip).\n"
 "  stop --state DIR\n"
 "      Detach the chips of DIR and end its daemon.\n"
 "  mkfw --out FILE [--key OEM_PRIV.pem] [--pub-out PEM] [--version N] [--size BYTES]\n"
@@ -45,7 +48,9 @@ static const char usage[] =
 "Faults (SPEC = CHIP:KIND[:ARG[:COUNT]], CHIP = index or `all`; a STEP fault fires\n"
 "COUNT times, default 1, 0 = always): stall:STEP, disconnect:STEP,\n"
 "disconnect-after-blocks:N, hang:STEP, bad-cert, bad-descriptor, bad-reply:STEP,\n"
-"slow:MS. STEP = load, phase, cert, license, detach, stage-a, stage-b, stage-c.\n"
+"slow:MS, dfu-error:STEP (the request stalls and the DFU state becomes dfuERROR\n"
+"with errSTALLEDPKT: only CLRSTATUS brings it back). STEP = load, phase, cert,\n"
+"license, detach, stage-a, stage-b, stage-c.\n"
 "\n"
 "The ROM accepts STM32 header v1 on every series (MP13's v2 header is not\n"
 "modelled yet). Documentation/sspsim.rst says what is modelled and inferred.\n";
@@ -108,13 +113,17 @@ static void print_log_tail(const char *dir)
 		fprintf(stderr, "  %s", lines[i % 20]);
 }
 
-static int parse_series(const char *s, enum ssp_series *out)
+static int parse_series(const char *s, enum ssp_series *out, enum sim_kind *kind)
 {
-	if (!strcmp(s, "mp15"))
-		*out = SSP_SERIES_MP15;
-	else if (!strcmp(s, "mp13"))
+	*kind = SIM_KIND_STM32MP;
+	*out = SSP_SERIES_MP15;
+	if (!strcmp(s, "mp13"))
 		*out = SSP_SERIES_MP13;
-	else
+	else if (!strcmp(s, "mp25"))
+		*kind = SIM_KIND_MP25;
+	else if (!strcmp(s, "uboot"))
+		*kind = SIM_KIND_UBOOT;
+	else if (strcmp(s, "mp15"))
 		return -EINVAL;
 	return 0;
 }
@@ -162,6 +171,7 @@ static int cmd_start(int argc, char **argv)
 	const char *dir = NULL, *timing_name = "fast";
 	char err[512], serials[SIM_MAX_CHIPS][SIM_SERIAL_LEN + 1];
 	enum ssp_series series = SSP_SERIES_MP15, have_series[SIM_MAX_CHIPS];
+	enum sim_kind kind = SIM_KIND_STM32MP, have_kind[SIM_MAX_CHIPS];
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned int nfaults = 0, timeout = 60;
 	struct sim_chip *chips[SIM_MAX_CHIPS] = { NULL };
@@ -176,8 +186,8 @@ static int cmd_start(int argc, char **argv)
 		switch (o) {
 		case 's': dir = optarg; break;
 		case 'S':
-			if (parse_series(optarg, &series))
-				return die_usage("--series must be mp15 or mp13, not '%s'", optarg);
+			if (parse_series(optarg, &series, &kind))
+				return die_usage("--series must be mp15, mp13, mp25 or uboot, not '%s'", optarg);
 			series_given = true;
 			break;
 		case 'n':
@@ -218,13 +228,15 @@ static int cmd_start(int argc, char **argv)
 		fprintf(stderr, "sspsim: %s\n", err);
 		return 1;
 	}
-	nhave = sim_store_list(dir, serials, SIM_MAX_CHIPS, have_series);
+	nhave = sim_store_list(dir, serials, SIM_MAX_CHIPS, have_series, have_kind);
 	if (nhave < 0) {
 		fprintf(stderr, "sspsim: %s: cannot list the chips: %s\n", dir, strerror(-nhave));
 		return 1;
 	}
-	if (nhave > 0 && !series_given)
+	if (nhave > 0 && !series_given) {
 		series = have_series[0];
+		kind = have_kind[0];
+	}
 	if (nchips < 0)
 		nchips = nhave > 0 ? nhave : 1;
 	for (int i = 0; i < nchips; i++) {
@@ -236,15 +248,16 @@ static int cmd_start(int argc, char **argv)
 			return 1;
 		}
 		if (i < nhave) {
-			if (have_series[i] != series) {
+			if (have_series[i] != series || have_kind[i] != kind) {
 				fprintf(stderr, "sspsim: %s/%s is an %s chip, not %s: use another state directory\n",
-					dir, serials[i], have_series[i] == SSP_SERIES_MP13 ? "mp13" : "mp15",
-					series == SSP_SERIES_MP13 ? "mp13" : "mp15");
+					dir, serials[i], sim_model_name(have_kind[i], have_series[i]),
+					sim_model_name(kind, series));
 				return 1;
 			}
 			ret = sim_chip_load(chips[i], &store, serials[i], err, sizeof(err));
 		} else {
-			ret = sim_chip_create(chips[i], &store, series, (unsigned int)i, err, sizeof(err));
+			ret = sim_chip_create_kind(chips[i], &store, kind, series, (unsigned int)i, err,
+						   sizeof(err));
 		}
 		if (ret) {
 			fprintf(stderr, "sspsim: %s\n", err);
@@ -338,7 +351,7 @@ static int cmd_stop(int argc, char **argv)
 		waited += 50;
 	}
 	/* Return once the kernel has let go of the devices. */
-	n = sim_store_list(dir, serials, SIM_MAX_CHIPS, NULL);
+	n = sim_store_list(dir, serials, SIM_MAX_CHIPS, NULL, NULL);
 	for (int i = 0; i < n; i++)
 		while (usb_serial_present(serials[i]) && waited < 25000) {
 			sleep_ms(50);

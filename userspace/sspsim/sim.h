@@ -63,6 +63,7 @@ enum sim_fault_kind {
 	SIM_FAULT_BAD_DESCRIPTOR,
 	SIM_FAULT_BAD_REPLY,
 	SIM_FAULT_SLOW,
+	SIM_FAULT_DFU_ERROR,		/* stall AND dfuERROR/errSTALLEDPKT: CLRSTATUS needed */
 };
 
 struct sim_fault {
@@ -100,6 +101,17 @@ bool sim_otp_locked(const struct sim_otp *o, unsigned int w);
 /* OR bits into a word as BSEC does (OTP bits only go 0 -> 1); -EPERM if locked. */
 int sim_otp_program(struct sim_otp *o, unsigned int w, uint32_t val);
 int sim_otp_lock(struct sim_otp *o, unsigned int w);
+
+/*
+ * What the simulated device is: an STM32MP15/MP13 chip (ROM + TF-A SSP), an
+ * MP25 ROM (identified, generic DFU, no SSP model: spec §7.4) or U-Boot's
+ * stm32prog gadget (an ST DFU device that is no STM32MP ROM/FSBL).
+ */
+enum sim_kind {
+	SIM_KIND_STM32MP = 0,
+	SIM_KIND_MP25,
+	SIM_KIND_UBOOT,
+};
 
 /* ---- descriptors (descriptors.c) ---- */
 enum sim_stage {
@@ -211,7 +223,8 @@ struct sim_boot_ctx {		/* SYSRAM, kept across the SSP resets */
 
 struct sim_chip {
 	/* identity and persistent state */
-	enum ssp_series series;
+	enum sim_kind kind;
+	enum ssp_series series;		/* OTP layout (MP15's for MP25 and U-Boot) */
 	unsigned int index;
 	char serial[SIM_SERIAL_LEN + 1];
 	char dir[PATH_MAX];		/* DIR/<serial>; empty: no files (tests) */
@@ -268,11 +281,20 @@ int sim_store_open(struct sim_store *st, const char *dir, char *err, size_t errl
 /* Create a new chip (UID, seed, factory OTP) or load an existing one. */
 int sim_chip_create(struct sim_chip *c, const struct sim_store *st, enum ssp_series series,
 		    unsigned int index, char *err, size_t errlen);
+/* The same for any kind; mp25 and uboot take series MP15 (UID layout only). */
+int sim_chip_create_kind(struct sim_chip *c, const struct sim_store *st, enum sim_kind kind,
+			 enum ssp_series series, unsigned int index, char *err, size_t errlen);
 int sim_chip_load(struct sim_chip *c, const struct sim_store *st, const char *serial,
 		  char *err, size_t errlen);
 /* List the chips in DIR (serials, in creation order). Returns the count or -errno. */
 int sim_store_list(const char *dir, char serials[][SIM_SERIAL_LEN + 1], unsigned int max,
-		   enum ssp_series *series);
+		   enum ssp_series *series, enum sim_kind *kinds);
+/* "mp15", "mp13", "mp25" or "uboot": the --series name of a chip. */
+const char *sim_model_name(enum sim_kind kind, enum ssp_series series);
+
+/* MP25 ROM and U-Boot DFU callbacks (other.c). */
+extern const struct sim_dfu_ops sim_mp25_rom_ops;
+extern const struct sim_dfu_ops sim_uboot_ops;
 void sim_chip_free(struct sim_chip *c);
 
 /* Chip model. */

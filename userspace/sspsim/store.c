@@ -23,9 +23,13 @@
 #define CERT_SEC_COUNTER	0x02
 #define CERT_ST_KEY_INDEX	0x0A
 
-static const char *series_name(enum ssp_series s)
+const char *sim_model_name(enum sim_kind kind, enum ssp_series series)
 {
-	return s == SSP_SERIES_MP13 ? "mp13" : "mp15";
+	if (kind == SIM_KIND_MP25)
+		return "mp25";
+	if (kind == SIM_KIND_UBOOT)
+		return "uboot";
+	return series == SSP_SERIES_MP13 ? "mp13" : "mp15";
 }
 
 int sim_store_open(struct sim_store *st, const char *dir, char *err, size_t errlen)
@@ -84,6 +88,12 @@ static int chip_paths(struct sim_chip *c, const struct sim_store *st)
 int sim_chip_create(struct sim_chip *c, const struct sim_store *st, enum ssp_series series,
 		    unsigned int index, char *err, size_t errlen)
 {
+	return sim_chip_create_kind(c, st, SIM_KIND_STM32MP, series, index, err, errlen);
+}
+
+int sim_chip_create_kind(struct sim_chip *c, const struct sim_store *st, enum sim_kind kind,
+			 enum ssp_series series, unsigned int index, char *err, size_t errlen)
+{
 	const struct ssp_otp_map *m = ssp_otp_map(series);
 	struct ssp_cert_info info;
 	uint8_t seed[SEED_LEN], cert[SSP_CERT_SIZE], uid[12];
@@ -92,6 +102,9 @@ int sim_chip_create(struct sim_chip *c, const struct sim_store *st, enum ssp_ser
 	int ret, tries = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (kind != SIM_KIND_STM32MP)
+		series = SSP_SERIES_MP15;
+	c->kind = kind;
 	c->series = series;
 	c->index = index;
 	do {
@@ -143,12 +156,13 @@ int sim_chip_create(struct sim_chip *c, const struct sim_store *st, enum ssp_ser
 	ret = sim_otp_save(&c->otp);
 	if (ret)
 		goto fail;
-	snprintf(conf, sizeof(conf), "series=%s\nindex=%u\n", series_name(series), index);
+	snprintf(conf, sizeof(conf), "series=%s\nindex=%u\n", sim_model_name(kind, series), index);
 	ret = ssp_write_file_atomic(strcat(strcpy(path, c->dir), "/chip.conf"), conf, strlen(conf),
 				    0644, NULL);
 	if (ret)
 		goto fail;
-	sim_chip_log(c, "manufactured: %s chip %u, serial %s", series_name(series), index, c->serial);
+	sim_chip_log(c, "manufactured: %s chip %u, serial %s", sim_model_name(kind, series), index,
+		     c->serial);
 	return 0;
 fail:
 	snprintf(err, errlen, "%s: cannot create chip %u: %s", st->dir, index, strerror(-ret));
@@ -156,7 +170,8 @@ fail:
 	return ret;
 }
 
-static int read_conf(const char *dir, enum ssp_series *series, unsigned int *index)
+static int read_conf(const char *dir, enum ssp_series *series, enum sim_kind *kind,
+		     unsigned int *index)
 {
 	char path[PATH_MAX + 16], buf[128], s[8];
 	size_t len;
@@ -169,11 +184,15 @@ static int read_conf(const char *dir, enum ssp_series *series, unsigned int *ind
 	buf[len] = 0;
 	if (sscanf(buf, "series=%7s\nindex=%u", s, index) != 2)
 		return -EINVAL;
-	if (!strcmp(s, "mp15"))
-		*series = SSP_SERIES_MP15;
-	else if (!strcmp(s, "mp13"))
+	*kind = SIM_KIND_STM32MP;
+	*series = SSP_SERIES_MP15;
+	if (!strcmp(s, "mp13"))
 		*series = SSP_SERIES_MP13;
-	else
+	else if (!strcmp(s, "mp25"))
+		*kind = SIM_KIND_MP25;
+	else if (!strcmp(s, "uboot"))
+		*kind = SIM_KIND_UBOOT;
+	else if (strcmp(s, "mp15"))
 		return -EINVAL;
 	return 0;
 }
@@ -195,7 +214,7 @@ int sim_chip_load(struct sim_chip *c, const struct sim_store *st, const char *se
 	strcpy(c->serial, serial);
 	ret = chip_paths(c, st);
 	if (!ret)
-		ret = read_conf(c->dir, &c->series, &c->index);
+		ret = read_conf(c->dir, &c->series, &c->kind, &c->index);
 	if (ret) {
 		snprintf(err, errlen, "%s/chip.conf: cannot read (%s)", c->dir, strerror(-ret));
 		return ret;
@@ -227,7 +246,7 @@ int sim_chip_load(struct sim_chip *c, const struct sim_store *st, const char *se
 }
 
 int sim_store_list(const char *dir, char serials[][SIM_SERIAL_LEN + 1], unsigned int max,
-		   enum ssp_series *series)
+		   enum ssp_series *series, enum sim_kind *kinds)
 {
 	unsigned int idx[SIM_MAX_CHIPS], n = 0;
 	struct dirent *de;
@@ -239,30 +258,33 @@ int sim_store_list(const char *dir, char serials[][SIM_SERIAL_LEN + 1], unsigned
 	while ((de = readdir(d))) {
 		char path[PATH_MAX + 300];
 		enum ssp_series s;
+		enum sim_kind k;
 		unsigned int i, j;
 
 		if (strlen(de->d_name) != SIM_SERIAL_LEN)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (read_conf(path, &s, &i))
+		if (read_conf(path, &s, &k, &i))
 			continue;
 		if (n == max || n == SIM_MAX_CHIPS) {
 			closedir(d);
 			return -E2BIG;
 		}
-		if (series)
-			series[n] = s;
 		/* insertion by index */
 		for (j = n; j > 0 && idx[j - 1] > i; j--) {
 			idx[j] = idx[j - 1];
 			strcpy(serials[j], serials[j - 1]);
 			if (series)
 				series[j] = series[j - 1];
+			if (kinds)
+				kinds[j] = kinds[j - 1];
 		}
 		idx[j] = i;
 		strcpy(serials[j], de->d_name);
 		if (series)
 			series[j] = s;
+		if (kinds)
+			kinds[j] = k;
 		n++;
 	}
 	closedir(d);

@@ -280,7 +280,7 @@ TEST(chip_reloads_with_same_serial_key_and_otp)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	ASSERT_EQ(0, sim_store_open(&st, dir, err, sizeof(err)));
 	ASSERT_EQ(0, sim_chip_create(&a, &st, SSP_SERIES_MP13, 0, err, sizeof(err)));
-	ASSERT_EQ(1, sim_store_list(dir, serials, 4, s));
+	ASSERT_EQ(1, sim_store_list(dir, serials, 4, s, NULL));
 	EXPECT_STREQ(a.serial, serials[0]);
 	EXPECT_EQ(SSP_SERIES_MP13, s[0]);
 	ASSERT_EQ(0, sim_chip_load(&b, &st, serials[0], err, sizeof(err)));
