@@ -66,10 +66,21 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/*
+ * Chips are spread over the vhci controllers: each is its own root hub, and
+ * the kernel's hub thread enumerates the devices of one hub one after the
+ * other, so chips on one hub would be serialised at every (re)enumeration.
+ * Each chip gets the lowest free high-speed port of the controller with the
+ * fewest used ports (attached, or locked by another sspsim). The port stays
+ * the chip's for the whole run: a reset re-attaches on it (same USB port
+ * path, which the driver keys slots by).
+ */
 int sim_daemon_reserve(struct sim_chip **chips, unsigned int n, int *ports, int *lockfds,
 		       char *err, size_t errlen)
 {
-	int free_ports[512], nfree, used = 0;
+	int free_ports[512], free_hcs[512], nfree;
+	unsigned int busy[VHCI_MAX_HCS];
+	bool tried[512] = { false };
 
 	if (!vhci_present()) {
 		snprintf(err, errlen, "%s/attach is missing or not writable: load vhci-hcd (modprobe vhci-hcd) and run as root",
@@ -81,17 +92,27 @@ int sim_daemon_reserve(struct sim_chip **chips, unsigned int n, int *ports, int 
 			 strerror(errno));
 		return -errno;
 	}
-	nfree = vhci_free_hs_ports(free_ports, 512);
+	nfree = vhci_free_hs_ports(free_ports, free_hcs, 512, busy, VHCI_MAX_HCS);
 	if (nfree < 0) {
 		snprintf(err, errlen, "%s/status: cannot read: %s", VHCI_SYSFS, strerror(-nfree));
 		return nfree;
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		lockfds[i] = -1;
-		while (used < nfree) {
+		for (;;) {
 			char path[64];
-			int port = free_ports[used++], fd;
+			int pick = -1, port, fd;
 
+			/* Lowest untried port of the least used controller (ports are in order). */
+			for (int k = 0; k < nfree; k++)
+				if (!tried[k] && (pick < 0 || busy[free_hcs[k]] < busy[free_hcs[pick]]))
+					pick = k;
+			if (pick < 0)
+				break;
+			tried[pick] = true;
+			port = free_ports[pick];
+			/* Taken below, or by another sspsim: either way the controller has one more chip. */
+			busy[free_hcs[pick]]++;
 			snprintf(path, sizeof(path), SIM_PORT_LOCK_DIR "/port-%d.lock", port);
 			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 			if (fd < 0)

@@ -157,8 +157,12 @@ static int write_sysfs(const char *path, const char *s)
 	return err;
 }
 
-/* Calls fn for each "hs PORT STATUS" line of every status file. */
-static int scan_status(int (*fn)(int port, int st, const char *line, void *arg), void *arg)
+/*
+ * Calls fn for each "hs PORT STATUS" line of every status file. Status file
+ * i ("status", "status.1", ...) lists controller vhci_hcd.i, each with its
+ * own root hub; hc is that index.
+ */
+static int scan_status(int (*fn)(int hc, int port, int st, const char *line, void *arg), void *arg)
 {
 	for (int i = 0;; i++) {
 		char path[128], line[256];
@@ -177,7 +181,7 @@ static int scan_status(int (*fn)(int port, int st, const char *line, void *arg),
 
 			if (sscanf(line, "%7s %d %d", hub, &port, &st) != 3 || strcmp(hub, "hs"))
 				continue;
-			r = fn(port, st, line, arg);
+			r = fn(i, port, st, line, arg);
 			if (r) {
 				fclose(f);
 				return r;
@@ -193,13 +197,14 @@ struct port_query {
 	char busid[32];
 };
 
-static int find_port(int port, int st, const char *line, void *arg)
+static int find_port(int hc, int port, int st, const char *line, void *arg)
 {
 	struct port_query *q = arg;
 	char hub[8], busid[32];
 	unsigned int spd, sockfd, dev;
 	int p, s;
 
+	(void)hc;
 	if (port != q->port)
 		return 0;
 	q->status = st;
@@ -232,25 +237,33 @@ int vhci_port_busid(int port, char *busid, size_t len)
 }
 
 struct free_ports {
-	int *ports;
+	int *ports, *hcs;
 	int max, n;
+	unsigned int *busy, nhc;
 };
 
-static int collect_free(int port, int st, const char *line, void *arg)
+static int collect_free(int hc, int port, int st, const char *line, void *arg)
 {
 	(void)line;
 	struct free_ports *fp = arg;
 
-	if (st == VHCI_ST_NULL && fp->n < fp->max)
-		fp->ports[fp->n++] = port;
+	if (st != VHCI_ST_NULL) {
+		if ((unsigned int)hc < fp->nhc)
+			fp->busy[hc]++;
+	} else if (fp->n < fp->max && (unsigned int)hc < fp->nhc) {
+		fp->ports[fp->n] = port;
+		fp->hcs[fp->n++] = hc;
+	}
 	return 0;
 }
 
-int vhci_free_hs_ports(int *ports, int max)
+int vhci_free_hs_ports(int *ports, int *hcs, int max, unsigned int *busy, unsigned int nhc)
 {
-	struct free_ports fp = { ports, max, 0 };
-	int r = scan_status(collect_free, &fp);
+	struct free_ports fp = { ports, hcs, max, 0, busy, nhc };
+	int r;
 
+	memset(busy, 0, nhc * sizeof(*busy));
+	r = scan_status(collect_free, &fp);
 	return r < 0 ? r : fp.n;
 }
 

@@ -53,8 +53,15 @@ bool vhci_present(void);
 int vhci_port_status(int port);
 /* Bus ID ("1-3") of the device on a used port, from the status file; -ENOENT if none. */
 int vhci_port_busid(int port, char *busid, size_t len);
-/* Free high-speed ports, in order; returns how many were written. */
-int vhci_free_hs_ports(int *ports, int max);
+/*
+ * vhci_hcd.0 holds the status files of every controller vhci_hcd.N (each its
+ * own root hub). Free high-speed ports, in order, with the controller index
+ * of each in hcs[]; returns how many were written. busy[hc] is set to the
+ * number of used high-speed ports of controller hc; controllers >= nhc are
+ * ignored.
+ */
+#define VHCI_MAX_HCS		128	/* CONFIG_USBIP_VHCI_NR_HCS's upper bound */
+int vhci_free_hs_ports(int *ports, int *hcs, int max, unsigned int *busy, unsigned int nhc);
 /* Attach: hands one end of a new socketpair to vhci, returns our end or -errno. */
 int vhci_attach(int port, uint32_t devid);
 int vhci_detach(int port);
