@@ -455,6 +455,11 @@ static int step_start(struct run *r)
 	c->generation = info.generation;
 	r->gen = info.generation;
 	report(r);
+	/* Spec §7.4: identified, never provisioned; refused before any license is reserved. */
+	if (info.chip_id == SSP_CHIP_MP25)
+		return ssp_errf(&c->err, -EOPNOTSUPP,
+				"%s chip (id 0x%03X): MP25 SSP exchange is not public; this chip is identified but not provisioned (chip untouched, no license used)",
+				ssp_chip_name(info.chip_id), info.chip_id);
 	if (ssp_series_of_chip(info.chip_id, &c->series))
 		return ssp_errf(&c->err, -EOPNOTSUPP, "%s chip (id 0x%03X): SSP runs only on STM32MP15 and STM32MP13",
 				ssp_chip_name(info.chip_id), info.chip_id);
