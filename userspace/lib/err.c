@@ -20,15 +20,23 @@ int ssp_errf(struct ssp_err *e, int code, const char *fmt, ...)
 
 int ssp_err_prefix(struct ssp_err *e, const char *fmt, ...)
 {
-	char prefix[256], old[sizeof(e->msg)];
+	char old[sizeof(e->msg)];
+	size_t room;
 	va_list ap;
+	int n;
 
 	if (!e)
 		return 0;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	/* Keep the prefix whole when it fits; the old message is cut, not the other way. */
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(e->msg) - 3)
+		n = sizeof(e->msg) - 3;
+	room = sizeof(e->msg) - n - 3;
+	snprintf(e->msg + n, sizeof(e->msg) - n, ": %.*s", (int)room, old);
 	return e->code;
 }
