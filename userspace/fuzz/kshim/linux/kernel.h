@@ -82,7 +82,7 @@ const char *ssp_stage_str(enum ssp_stage stage);
 const char *ssp_state_str(enum ssp_state state);
 
 int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len);
+int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase);
 int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
 
 #endif /* SSP_KSHIM_KERNEL_H */
