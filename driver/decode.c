@@ -8,8 +8,10 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <linux/usb/ch9.h>
 
-#include "ssp.h"
+#include "compat.h"
+#include "parse.h"
 
 /**
  * ssp_phase_decode() - decode a GetPhase reply

@@ -14,7 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 
-#include "ssp.h"
+#include "parse.h"
 
 static const char *ssp_parse_hex(const char *p, u32 *val, unsigned int max)
 {

@@ -3,8 +3,9 @@
  * stm32_ssp: internal interfaces between the parts of the driver.
  *
  * core.c     module init/exit, parameters, class "ssp", chrdev region, minors
- * ident.c    product string and alternate-setting name parsing
+ * ident.c    product string and alternate-setting name parsing (parse.h)
  * decode.c   decoding of the chip's replies: GetPhase, certificate, strings
+ *            (parse.h)
  * usb.c      usb_driver: probe (identify, phase map) and disconnect
  * dfu.c      DFU engine: ep0 requests as anchored URBs
  * ssp.c      the SSP steps behind each ioctl
@@ -28,17 +29,15 @@
 #include <linux/stm32_ssp.h>
 
 #include "compat.h"
+#include "parse.h"
 
 #define SSP_MAX_MINORS		256
-#define SSP_MAX_ALTS		16
-#define SSP_PRODUCT_LEN		128
 #define SSP_SERIAL_LEN		32
 #define SSP_PORT_LEN		32
 /* Largest wTransferSize honoured; DNLOAD blocks are never larger. */
 #define SSP_XFER_MAX		4096
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
 #define SSP_UPLOAD_LEN		SSP_PHASE_REPLY_MAX
-#define SSP_CERT_REPLY_LEN	(9 + SSP_CERT_LEN)
 #define SSP_BOOT_POLL_MS	20
 
 /* DFU 1.1 bState values. */
@@ -60,36 +59,6 @@ enum ssp_dfu_state {
 extern unsigned int ssp_grace_ms;
 extern unsigned int ssp_io_timeout_ms;
 extern unsigned int ssp_boot_timeout_ms;
-
-/**
- * struct ssp_alt - one alternate setting, from its name "@name /0xPP/N*SSu"
- * @phase: ST phase ID
- * @alt: bAlternateSetting
- * @size: capacity in bytes (N * SS * unit), 0 when the name gives none
- */
-struct ssp_alt {
-	u8 phase;
-	u8 alt;
-	u32 size;
-};
-
-/**
- * struct ssp_ident - what the product string and alternate names say
- * @chip_id: SSP_CHIP_*
- * @revision: "@Revision ID /0xRRRR"
- * @stage: SSP_STAGE_ROM or SSP_STAGE_FSBL
- * @product: the product string
- * @num_alts: valid entries of @alts
- * @alts: phase map
- */
-struct ssp_ident {
-	u32 chip_id;
-	u32 revision;
-	enum ssp_stage stage;
-	char product[SSP_PRODUCT_LEN];
-	unsigned int num_alts;
-	struct ssp_alt alts[SSP_MAX_ALTS];
-};
 
 #define SSP_DFU_DISCONNECTING	0
 
@@ -200,18 +169,6 @@ extern struct workqueue_struct *ssp_wq;
 dev_t ssp_devt(unsigned int minor);
 int ssp_minor_alloc(void);
 void ssp_minor_free(unsigned int minor);
-
-/* ident.c */
-int ssp_parse_product(const char *s, struct ssp_ident *id);
-int ssp_parse_alt_name(const char *s, struct ssp_alt *alt);
-const struct ssp_alt *ssp_find_alt(const struct ssp_ident *id, u8 phase);
-const char *ssp_stage_str(enum ssp_stage stage);
-const char *ssp_state_str(enum ssp_state state);
-
-/* decode.c: pure functions, no USB (fuzzed in userspace/fuzz) */
-int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase);
-int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
 
 /* usb.c */
 int ssp_usb_register(void);

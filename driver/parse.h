@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stm32_ssp: the driver's pure parsers (ident.c, decode.c): what the chip
+ * says about itself and what it sends back, decoded from a buffer and its
+ * length with no USB in sight. Kept apart from ssp.h so that userspace/fuzz
+ * builds these files, and this header, unchanged.
+ */
+#ifndef _SSP_PARSE_H
+#define _SSP_PARSE_H
+
+#include <linux/types.h>
+
+#include <linux/stm32_ssp.h>
+
+#define SSP_MAX_ALTS		16
+#define SSP_PRODUCT_LEN		128
+#define SSP_CERT_REPLY_LEN	(9 + SSP_CERT_LEN)
+
+/**
+ * struct ssp_alt - one alternate setting, from its name "@name /0xPP/N*SSu"
+ * @phase: ST phase ID
+ * @alt: bAlternateSetting
+ * @size: capacity in bytes (N * SS * unit), 0 when the name gives none
+ */
+struct ssp_alt {
+	u8 phase;
+	u8 alt;
+	u32 size;
+};
+
+/**
+ * struct ssp_ident - what the product string and alternate names say
+ * @chip_id: SSP_CHIP_*
+ * @revision: "@Revision ID /0xRRRR"
+ * @stage: SSP_STAGE_ROM or SSP_STAGE_FSBL
+ * @product: the product string
+ * @num_alts: valid entries of @alts
+ * @alts: phase map
+ */
+struct ssp_ident {
+	u32 chip_id;
+	u32 revision;
+	enum ssp_stage stage;
+	char product[SSP_PRODUCT_LEN];
+	unsigned int num_alts;
+	struct ssp_alt alts[SSP_MAX_ALTS];
+};
+
+/* ident.c */
+int ssp_parse_product(const char *s, struct ssp_ident *id);
+int ssp_parse_alt_name(const char *s, struct ssp_alt *alt);
+const struct ssp_alt *ssp_find_alt(const struct ssp_ident *id, u8 phase);
+const char *ssp_stage_str(enum ssp_stage stage);
+const char *ssp_state_str(enum ssp_state state);
+
+/* decode.c: pure functions, no USB (fuzzed in userspace/fuzz) */
+int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
+int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase);
+int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
+
+#endif /* _SSP_PARSE_H */
