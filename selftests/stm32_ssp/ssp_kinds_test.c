@@ -186,20 +186,4 @@ TEST(recover_from_dfu_error_sends_clrstatus)
 	sim_stop(&sim);
 }
 
-int main(int argc, char **argv)
-{
-	int ret;
-
-	if (access("/sys/class/ssp", F_OK)) {
-		printf("1..0 # SKIP stm32_ssp is not loaded\n");
-		return KSFT_SKIP;
-	}
-	ret = world_init();
-	if (ret) {
-		printf("Bail out! cannot make the test firmware: %s\n", strerror(-ret));
-		return 1;
-	}
-	ret = test_harness_run(argc, argv);
-	world_fini();
-	return ret;
-}
+SSP_TEST_MAIN()

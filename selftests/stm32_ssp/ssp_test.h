@@ -394,4 +394,29 @@ static inline void module_path(char *buf, size_t len)
 	snprintf(buf, len, SSP_TOP "/build/ko/%u.%u/stm32_ssp.ko", a, b);
 }
 
+/*
+ * main() of a suite whose world is just world_init(): skip when the driver is
+ * not loaded, bail out when the test firmware cannot be made. Expanded after
+ * kselftest_harness.h, which provides test_harness_run().
+ */
+#define SSP_TEST_MAIN()								\
+int main(int argc, char **argv)							\
+{										\
+	int ret;								\
+										\
+	if (access("/sys/class/ssp", F_OK)) {					\
+		printf("1..0 # SKIP stm32_ssp is not loaded\n");		\
+		return KSFT_SKIP;						\
+	}									\
+	ret = world_init();							\
+	if (ret) {								\
+		printf("Bail out! cannot make the test firmware: %s\n",	\
+		       strerror(-ret));						\
+		return 1;							\
+	}									\
+	ret = test_harness_run(argc, argv);					\
+	world_fini();								\
+	return ret;								\
+}
+
 #endif /* SSP_SELFTEST_H */
