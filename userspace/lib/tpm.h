@@ -6,11 +6,19 @@
  * directory is useless elsewhere; and an NV counter that only grows, for the
  * license budget. tpm2-tss ESYS over a TCTI chosen by string; no tpm2-tools.
  *
- * Every command that carries an authValue runs in one HMAC session salted
- * with the storage primary key (SRK): the PIN-derived auth never crosses the
- * bus, and sealed data and new NV auth values travel encrypted (AES-128-CFB
- * parameter encryption). The SRK and the session are made on first use and
- * kept until ssp_tpm_close, so a long-lived process pays for them once.
+ * Sealing, unsealing and defining a counter (commands that carry a secret or
+ * the sealing auth) run in one HMAC session salted with the storage primary
+ * key (SRK): the PIN-derived auth never crosses the bus, and sealed data and
+ * the new NV authValue travel encrypted (AES-128-CFB parameter encryption).
+ * The SRK and the session are made on first use and kept until
+ * ssp_tpm_close, so a long-lived process pays for them once.
+ *
+ * The per-license NV increment uses a password session instead (~1 ms
+ * against ~5 ms for an HMAC session with tpm2-tss 3.2 / OpenSSL 3), so the
+ * counter's authValue is visible to whoever can watch the TPM bus. Callers
+ * MUST therefore derive the counter auth and the sealing auth apart (e.g.
+ * HKDF of the PIN key with two labels): the counter auth then only allows
+ * incrementing, i.e. burning budget, never unsealing.
  *
  * Errors (negative errno, message naming the TCTI, the TPM command, the
  * decoded response code and what to do):
@@ -119,16 +127,16 @@ int ssp_tpm_counter_define(struct ssp_tpm *t, const uint8_t *auth, size_t auth_l
 
 /*
  * Read a counter with the owner hierarchy's (empty) auth: no PIN needed.
- * The reply is not authenticated against a bus interposer; the value after
- * ssp_tpm_counter_increment is.
+ * Like every reply outside an HMAC session, not authenticated against an
+ * interposer on the TPM bus (out of scope, Documentation/tpm.rst).
  */
 int ssp_tpm_counter_read(struct ssp_tpm *t, uint32_t index, uint64_t *value,
 			 struct ssp_err *e);
 
 /*
- * Increment by one under auth, then read the new value back in the same
- * salted session (reply HMAC-checked). value_after may be NULL to skip the
- * read. -EACCES wrong auth (value unchanged), -EAGAIN DA lockout. If the
+ * Increment by one under auth (password session, see above), then read the
+ * new value back with the same auth (AUTHREAD). value_after may be NULL to
+ * skip the read. -EACCES wrong auth (value unchanged), -EAGAIN DA lockout. If the
  * increment succeeded but the read-back failed, *value_after is UINT64_MAX
  * and the error is returned: the count has moved.
  */

@@ -13,6 +13,14 @@
 
 #include "kselftest_harness.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* The harness ends each test with _exit, which skips LeakSanitizer: run it here. */
+#define LEAK_CHECK() __lsan_do_recoverable_leak_check()
+#else
+#define LEAK_CHECK() 0
+#endif
+
 #include "crypto.h"
 #include "swtpm_helpers.h"
 #include "tpm.h"
@@ -48,8 +56,10 @@ FIXTURE_TEARDOWN(tpm)
 {
 	ssp_tpm_close(self->t);
 	ssp_tpm_close(self->t2);
+	self->t = self->t2 = NULL;
 	tswtpm_stop(&self->s);
 	tswtpm_stop(&self->s2);
+	EXPECT_EQ(0, LEAK_CHECK());
 }
 
 static int seal(struct ssp_tpm *t, const uint8_t *auth, uint8_t *blob, size_t *blob_len,
@@ -353,7 +363,7 @@ TEST_F(tpm, timing)
 	t0 = now_ms();
 	for (int i = 0; i < n; i++)
 		ASSERT_EQ(0, ssp_tpm_counter_increment(self->t, idx, PIN_AUTH, 32, &v, &self->e));
-	fprintf(stderr, "# counter increment + authenticated read-back: %.3f ms\n",
+	fprintf(stderr, "# counter increment + read-back: %.3f ms\n",
 		(now_ms() - t0) / n);
 	t0 = now_ms();
 	for (int i = 0; i < n; i++)
@@ -369,6 +379,13 @@ TEST_F(tpm, timing)
 	for (int i = 0; i < n; i++)
 		ASSERT_EQ(0, ssp_tpm_counter_read(self->t, idx, &v, &self->e));
 	fprintf(stderr, "# counter read (owner, no PIN): %.3f ms\n", (now_ms() - t0) / n);
+	t0 = now_ms();
+	ASSERT_EQ(0, ssp_tpm_open(self->s.tcti, &t, &self->e));
+	ASSERT_EQ(0, ssp_tpm_counter_increment(t, idx, PIN_AUTH, 32, &v, &self->e));
+	t1 = now_ms();
+	ssp_tpm_close(t);
+	fprintf(stderr, "# open + counter increment (cold, once per process): %.2f ms\n",
+		t1 - t0);
 }
 
 TEST_HARNESS_MAIN
