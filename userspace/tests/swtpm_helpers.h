@@ -98,21 +98,9 @@ static inline void tswtpm_stop(struct tswtpm *s)
 	}
 }
 
-/* 0, or -errno after printing (as a TAP comment) what went wrong and what to do. */
-static inline int tswtpm_start(struct tswtpm *s)
+/* Run swtpm on s->dir (state kept) on a fresh port pair; s->port, s->tcti, s->pid set. */
+static inline int tswtpm_launch(struct tswtpm *s)
 {
-	memset(s, 0, sizeof(*s));
-	if (!tswtpm_have_swtpm()) {
-		fprintf(stderr, "# swtpm is not installed: run `make deps` (Debian package swtpm)\n");
-		return -ENOENT;
-	}
-	srand((unsigned int)(time(NULL) ^ getpid()));
-	strcpy(s->dir, "/tmp/ssp-test-swtpm-XXXXXX");
-	if (!mkdtemp(s->dir)) {
-		fprintf(stderr, "# mkdtemp: %s\n", strerror(errno));
-		s->dir[0] = 0;
-		return -errno;
-	}
 	/* A port can be taken between our check and swtpm's bind: retry a few times. */
 	for (int attempt = 0; attempt < 5; attempt++) {
 		char state[96], srv[64], ctrl[64], log[96];
@@ -160,6 +148,39 @@ static inline int tswtpm_start(struct tswtpm *s)
 	}
 	fprintf(stderr, "# swtpm did not start (state and log in %s)\n", s->dir);
 	return -EIO;
+}
+
+/* 0, or -errno after printing (as a TAP comment) what went wrong and what to do. */
+static inline int tswtpm_start(struct tswtpm *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (!tswtpm_have_swtpm()) {
+		fprintf(stderr, "# swtpm is not installed: run `make deps` (Debian package swtpm)\n");
+		return -ENOENT;
+	}
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	strcpy(s->dir, "/tmp/ssp-test-swtpm-XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		fprintf(stderr, "# mkdtemp: %s\n", strerror(errno));
+		s->dir[0] = 0;
+		return -errno;
+	}
+	return tswtpm_launch(s);
+}
+
+/*
+ * Power loss: SIGKILL swtpm (no TPM2_Shutdown, so the next start is a TPM
+ * Reset after a disorderly shutdown) and start it again on the same state.
+ * The port (and so s->tcti) changes.
+ */
+static inline int tswtpm_power_cut(struct tswtpm *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+	}
+	return tswtpm_launch(s);
 }
 
 /*

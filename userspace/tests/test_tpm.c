@@ -275,6 +275,40 @@ TEST_F(tpm, counter_redefined_never_goes_back)
 	ASSERT_NE(0, memcmp(name, name2, name_len));
 }
 
+/* Kill the TPM without TPM2_Shutdown: no counter comes back lower, orderly or not. */
+TEST_F(tpm, counter_survives_power_cut)
+{
+	uint8_t blob[SSP_TPM_BLOB_MAX], out[SSP_TPM_SEAL_MAX];
+	size_t blob_len, len;
+	uint32_t idx, idx_o;
+	uint64_t first, v, v_o, r;
+
+	ASSERT_EQ(0, seal(self->t, PIN_AUTH, blob, &blob_len, &self->e));
+	ASSERT_EQ(0, ssp_tpm_counter_define(self->t, PIN_AUTH, 32, 0, &idx, &first, &self->e));
+	ASSERT_EQ(0, ssp_tpm_counter_define(self->t, PIN_AUTH, 32, SSP_TPM_COUNTER_ORDERLY,
+					    &idx_o, &first, &self->e));
+	for (int i = 0; i < 10; i++) {
+		ASSERT_EQ(0, ssp_tpm_counter_increment(self->t, idx, PIN_AUTH, 32, &v, &self->e));
+		ASSERT_EQ(0, ssp_tpm_counter_increment(self->t, idx_o, PIN_AUTH, 32, &v_o,
+						       &self->e));
+	}
+	ssp_tpm_close(self->t);
+	self->t = NULL;
+	ASSERT_EQ(0, tswtpm_power_cut(&self->s));
+	ASSERT_EQ(0, ssp_tpm_open(self->s.tcti, &self->t, &self->e)) TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(0, ssp_tpm_counter_read(self->t, idx, &r, &self->e)) TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(v, r);	/* every increment was an NV write */
+	ASSERT_EQ(0, ssp_tpm_counter_read(self->t, idx_o, &r, &self->e));
+	TH_LOG("orderly counter: %llu before the power cut, %llu after",
+	       (unsigned long long)v_o, (unsigned long long)r);
+	ASSERT_GE(r, v_o);
+	/* The sealed blob and the PIN still work after the reset. */
+	ASSERT_EQ(0, unseal(self->t, PIN_AUTH, blob, blob_len, out, &len, &self->e))
+		TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(0, ssp_tpm_counter_increment(self->t, idx_o, PIN_AUTH, 32, &v, &self->e));
+	ASSERT_GT(v, r);
+}
+
 TEST_F(tpm, counter_wrong_auth_refused_value_unchanged)
 {
 	uint32_t idx;
