@@ -104,13 +104,20 @@ static int tpm_fail(struct ssp_tpm *t, TSS2_RC rc, const char *step, const char 
 	if (b == TPM2_RC_LOCKOUT) {
 		struct ssp_tpm_da da;
 
-		if (ssp_tpm_da_status(t, &da, NULL) == 0)
+		if (ssp_tpm_da_status(t, &da, NULL) == 0) {
+			/* Usable again once failures < max_tries; one is forgotten per interval. */
+			uint64_t wait = da.failures >= da.max_tries ?
+					(uint64_t)(da.failures - da.max_tries + 1) * da.interval_s : 0;
+
 			return ssp_errf(e, -EAGAIN,
 					"TPM %s (%s): %s: TPM in dictionary-attack lockout "
-					"(%u failed authorisations, limit %u): wait %u s for each "
-					"failure to be forgotten, or clear it with the lockout auth "
+					"(%u failed authorisations, limit %u): wait %llu s (one "
+					"failure is forgotten every %u s, while the TPM is powered), "
+					"or clear it with the lockout auth "
 					"(tpm2_dictionarylockout --clear-lockout)",
-					t->tcti, step, dec, da.failures, da.max_tries, da.interval_s);
+					t->tcti, step, dec, da.failures, da.max_tries,
+					(unsigned long long)wait, da.interval_s);
+		}
 		return ssp_errf(e, -EAGAIN,
 				"TPM %s (%s): %s: TPM in dictionary-attack lockout: wait "
 				"(see tpm2_getcap properties-variable, TPM2_PT_LOCKOUT_INTERVAL) "
