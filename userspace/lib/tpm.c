@@ -124,6 +124,9 @@ static int tpm_fail(struct ssp_tpm *t, TSS2_RC rc, const char *step, const char 
 				"or clear it with the lockout auth (tpm2_dictionarylockout "
 				"--clear-lockout)", t->tcti, step, dec);
 	}
+	if (b == TPM2_RC_HANDLE)
+		return ssp_errf(e, -ENOENT, "TPM %s (%s): %s: no such object or NV index; it was "
+				"undefined, or the TPM was cleared", t->tcti, step, dec);
 	if (b == TPM2_RC_NV_SPACE || b == TPM2_RC_OBJECT_MEMORY || b == TPM2_RC_SESSION_MEMORY)
 		return ssp_errf(e, -ENOSPC, "TPM %s (%s): %s: the TPM is out of room; flush "
 				"unused objects/sessions or free NV indices (tpm2_getcap "
@@ -725,6 +728,7 @@ int ssp_tpm_counter_define(struct ssp_tpm *t, const uint8_t *auth, size_t auth_l
 		goto out;
 	}
 	Esys_TR_Close(t->esys, &tr);
+	nv_forget(t);	/* a cached object for an index of that number is stale now */
 	ret = ssp_tpm_counter_increment(t, idx, auth, auth_len, first, e);
 	if (ret) {
 		ssp_err_prefix(e, "TPM %s: NV counter 0x%08x defined but its first increment "

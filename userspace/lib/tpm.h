@@ -20,6 +20,10 @@
  * HKDF of the PIN key with two labels): the counter auth then only allows
  * incrementing, i.e. burning budget, never unsealing.
  *
+ * A struct ssp_tpm is for one thread at a time. ssp_tpm_open sets TSS2_LOG
+ * (unless already set) to silence tpm2-tss's own stderr logging: call it
+ * before starting threads that read the environment.
+ *
  * Errors (negative errno, message naming the TCTI, the TPM command, the
  * decoded response code and what to do):
  *   -EINVAL   bad argument (auth not 1..32 bytes, data too long, ...)
@@ -29,7 +33,7 @@
  *             even the right one, until lockoutInterval seconds pass per
  *             failure or the lockout hierarchy clears it
  *   -EBADMSG  sealed blob malformed, altered, or made by another TPM
- *   -ENOENT   no NV index at that handle
+ *   -ENOENT   no NV index at that handle (undefined, or the TPM was cleared)
  *   -ENOSPC   no free NV index in our range, or TPM NV full
  *   -EIO      TPM unreachable or other TPM failure
  *   -ENOMEM, -ERANGE (output buffer too small)

@@ -242,6 +242,39 @@ TEST_F(tpm, counter_define_increment_read)
 	TH_LOG("%s", self->e.msg);
 	ASSERT_EQ(0, ssp_tpm_counter_undefine(self->t, idx2, &self->e));
 	ASSERT_EQ(-ENOENT, ssp_tpm_counter_read(self->t, idx2, &r, &self->e));
+
+	/* Undefined by someone else while this context has it cached. */
+	ASSERT_EQ(0, ssp_tpm_counter_read(self->t, idx, &r, &self->e));	/* now cached */
+	ASSERT_EQ(0, ssp_tpm_open(self->s.tcti, &self->t2, &self->e));
+	ASSERT_EQ(0, ssp_tpm_counter_undefine(self->t2, idx, &self->e));
+	ASSERT_EQ(-ENOENT, ssp_tpm_counter_increment(self->t, idx, PIN_AUTH, 32, &v, &self->e));
+	TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(-ENOENT, ssp_tpm_counter_read(self->t, idx, &r, &self->e));
+}
+
+/* The TPM drops an authValue's trailing zero bytes; a KDF output may end in some. */
+TEST_F(tpm, auth_with_trailing_zeros)
+{
+	uint8_t auth[32], blob[SSP_TPM_BLOB_MAX], out[SSP_TPM_SEAL_MAX];
+	size_t blob_len, len;
+	uint32_t idx;
+	uint64_t first, v;
+
+	memcpy(auth, PIN_AUTH, 32);
+	memset(auth + 29, 0, 3);
+	ASSERT_EQ(0, ssp_tpm_seal(self->t, auth, 32, SECRET, sizeof(SECRET), blob, sizeof(blob),
+				  &blob_len, &self->e)) TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(0, ssp_tpm_unseal(self->t, auth, 32, blob, blob_len, out, sizeof(out), &len,
+				    &self->e)) TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(0, memcmp(out, SECRET, len));
+	ASSERT_EQ(0, ssp_tpm_counter_define(self->t, auth, 32, 0, &idx, &first, &self->e))
+		TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(0, ssp_tpm_counter_increment(self->t, idx, auth, 32, &v, &self->e))
+		TH_LOG("%s", self->e.msg);
+	ASSERT_EQ(first + 1, v);
+	/* A different last byte is a different auth. */
+	auth[31] = 1;
+	ASSERT_EQ(-EACCES, ssp_tpm_counter_increment(self->t, idx, auth, 32, &v, &self->e));
 }
 
 TEST_F(tpm, counter_redefined_never_goes_back)
