@@ -79,9 +79,8 @@ int ssp_journal_chip_priority(const struct ssp_prov_chip *c)
 		return LOG_NOTICE;
 	case SSP_PROV_FAILED:
 	case SSP_PROV_NO_LICENSE:
+	case SSP_PROV_SKIPPED:	/* the chip waits unprovisioned: someone must act */
 		return LOG_ERR;
-	case SSP_PROV_SKIPPED:
-		return LOG_WARNING;
 	default:
 		return LOG_INFO;
 	}

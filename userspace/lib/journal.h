@@ -43,8 +43,8 @@ int ssp_journal_add(struct ssp_journal_rec *r, const char *name, const char *fmt
 const char *ssp_journal_get(const struct ssp_journal_rec *r, const char *name);
 
 /*
- * The record of a chip's progress or result: priority err for a chip that
- * failed or got no license, warning for one not started, notice for one
+ * The record of a chip's progress or result: priority err for a chip left
+ * unprovisioned (failed, no license, not started), notice for one
  * provisioned (or found already provisioned), info for a step; MESSAGE
  * names the device, chip and cause; the fields are SSP_DEVICE, SSP_SERIAL,
  * SSP_PORT, SSP_CHIP (chip id, 0x500), SSP_SERIES, SSP_STAGE, SSP_STEP,

@@ -90,7 +90,7 @@ TEST(provisioned_chip_is_a_notice_without_cause)
 	ASSERT_NE(NULL, strstr(FIELD(&r, "MESSAGE"), "provisioned in 12.5 s"));
 }
 
-TEST(closed_chip_is_a_notice_and_not_started_a_warning)
+TEST(closed_chip_is_a_notice_and_not_started_an_error)
 {
 	static struct ssp_journal_rec r;
 	struct ssp_prov_chip c;
@@ -101,7 +101,7 @@ TEST(closed_chip_is_a_notice_and_not_started_a_warning)
 	ASSERT_NE(NULL, strstr(FIELD(&r, "MESSAGE"), "already provisioned"));
 	chip(&c, SSP_PROV_SKIPPED);
 	ssp_journal_chip(&r, &c, 30.0);
-	ASSERT_EQ(LOG_WARNING, r.priority);
+	ASSERT_EQ(LOG_ERR, r.priority);
 }
 
 TEST(step_in_progress_is_info_without_result_fields)
