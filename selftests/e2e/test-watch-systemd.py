@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -39,13 +40,29 @@ def parse_native(data):
     return fields
 
 
-def drain(sock):
-    out = []
-    while True:
-        try:
-            out.append(sock.recv(65536))
-        except BlockingIOError:
-            return out
+class Listener(threading.Thread):
+    """Receives datagrams as they come, as systemd does: a full queue
+    (net.unix.max_dgram_qlen, 10) would block the daemon's sendmsg()."""
+
+    def __init__(self, sock):
+        super().__init__(daemon=True)
+        self.sock = sock
+        self.sock.settimeout(0.2)
+        self.msgs = []
+        self.stop = False
+        self.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                self.msgs.append(self.sock.recv(1 << 20))
+            except OSError:
+                continue
+
+    def finish(self):
+        self.stop = True
+        self.join()
+        return self.msgs
 
 
 def body(tap, w):
@@ -64,12 +81,12 @@ def body(tap, w):
 
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(w.path("notify"))
-    notify.setblocking(False)
     os.makedirs(os.path.dirname(JOURNAL_SOCKET), exist_ok=True)
     journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     journal.bind(JOURNAL_SOCKET)
-    journal.setblocking(False)
     journal.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    nl, jl = Listener(notify), Listener(journal)
+    watch = None
     try:
         err_r, err_w = os.pipe()
         st = os.fstat(err_w)
@@ -79,25 +96,26 @@ def body(tap, w):
         watch = subprocess.Popen([SSPCTL, "watch", "--config", conf, "--count", "2"],
                                  stdout=subprocess.PIPE, stderr=err_w, env=env)
         os.close(err_w)
-        msgs = []
         deadline = time.time() + 60
         while time.time() < deadline and watch.poll() is None and \
-                not any(m.startswith(b"READY=1") for m in msgs):
+                not any(m.startswith(b"READY=1") for m in nl.msgs):
             time.sleep(0.2)
-            msgs += drain(notify)
-        tap.ok(any(m.startswith(b"READY=1\nSTATUS=watching for chips") for m in msgs),
-               "watch-systemd: READY=1 once it listens for chips", diag=msgs)
+        tap.ok(any(m.startswith(b"READY=1\nSTATUS=watching for chips") for m in nl.msgs),
+               "watch-systemd: READY=1 once it listens for chips", diag=nl.msgs)
         _, chips = w.sim_start("sim15", "mp15", 2, wait=False)
         try:
-            out, _ = watch.communicate(timeout=900)
+            # Within the suite's timeout, so that the world is torn down.
+            out, _ = watch.communicate(timeout=400)
         except subprocess.TimeoutExpired:
             watch.terminate()
             out, _ = watch.communicate(timeout=60)
         with os.fdopen(err_r, "rb") as f:
             err = f.read().decode(errors="replace")
-        msgs += drain(notify)
-        recs = [parse_native(d) for d in drain(journal)]
     finally:
+        if watch and watch.poll() is None:
+            watch.kill()
+        msgs = nl.finish()
+        recs = [parse_native(d) for d in jl.finish()]
         journal.close()
         os.unlink(JOURNAL_SOCKET)
         notify.close()

@@ -127,7 +127,8 @@ watch_error(const struct watch *w, const char *fmt, ...)
 
 static void print_json(FILE *out, json_object *o)
 {
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
