@@ -71,6 +71,42 @@ static int set_bool(struct parse *p, int *dst, const char *value, const char *ke
 	return 1;
 }
 
+/*
+ * pin-file = %d/NAME is the systemd credential NAME (LoadCredential=NAME:FILE
+ * in the unit): systemd's own specifier for $CREDENTIALS_DIRECTORY, expanded
+ * here because systemd does not read this file.
+ */
+static int set_pin_file(struct parse *p, char *dst, const char *value, const char *key)
+{
+	const char *dir, *name;
+
+	if (value[0] != '%')
+		return set_path(p, dst, value, key);
+	if (strncmp(value, SSP_CONFIG_CREDENTIAL_PREFIX, strlen(SSP_CONFIG_CREDENTIAL_PREFIX))) {
+		snprintf(p->msg, sizeof(p->msg), "%s = \"%.64s\": only %%d/NAME (a systemd credential) is expanded",
+			 key, value);
+		return 0;
+	}
+	name = value + strlen(SSP_CONFIG_CREDENTIAL_PREFIX);
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		snprintf(p->msg, sizeof(p->msg), "%s = \"%.64s\": give a credential name, as in %%d/pin",
+			 key, value);
+		return 0;
+	}
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || dir[0] != '/') {
+		snprintf(p->msg, sizeof(p->msg),
+			 "%s = %%d/%.32s: $CREDENTIALS_DIRECTORY is not set; run sspctl-watch@.service (LoadCredential=%.32s:FILE) or give a PIN file path",
+			 key, name, name);
+		return 0;
+	}
+	if (snprintf(dst, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX) {
+		snprintf(p->msg, sizeof(p->msg), "%s: $CREDENTIALS_DIRECTORY/%.64s is too long", key, name);
+		return 0;
+	}
+	return 1;
+}
+
 /* libinih calls this per name=value; returning 0 makes ini_parse() report the line. */
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -83,7 +119,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;	/* keep the first error only */
 	if (!strcmp(section, "hsm")) {
 		if (!strcmp(name, "pin-file"))
-			return set_path(p, p->pin_file, value, name);
+			return set_pin_file(p, p->pin_file, value, name);
 	} else if (!strcmp(section, "provision")) {
 		if (!strcmp(name, "firmware"))
 			return set_path(p, p->firmware, value, name);
@@ -105,7 +141,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (!strcmp(name, "firmware"))
 			return set_path(p, s->firmware, value, name);
 		if (!strcmp(name, "pin-file"))
-			return set_path(p, s->pin_file, value, name);
+			return set_pin_file(p, s->pin_file, value, name);
 	} else if (!strcmp(section, "timeouts")) {
 		if (!ssp_prov_step_parse(name, &step) && step < SSP_STEP_COUNT)
 			return set_uint(p, &cfg->timeout_ms[step], value, name, 3600000);
@@ -160,7 +196,7 @@ int ssp_config_load(const char *path, struct ssp_config *cfg, struct ssp_err *e)
 		goto out;
 	}
 	if (line > 0) {
-		ret = ssp_errf(e, -EINVAL, "config %s, line %d: %s; fix that line (see sspctl-watch(8))",
+		ret = ssp_errf(e, -EINVAL, "config %s, line %d: %s; fix that line (see sspctl-watch(1))",
 			       path, line, p->msg[0] ? p->msg : "not a [section] or key = value line");
 		goto out;
 	}

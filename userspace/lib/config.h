@@ -5,6 +5,8 @@
  *
  *   [hsm]
  *   pin-file = /etc/ssp/hsm.pin       ; default for every series
+ *   ; pin-file = %d/pin               ; the systemd credential "pin"
+ *                                     ; ($CREDENTIALS_DIRECTORY/pin)
  *
  *   [provision]
  *   firmware = /usr/share/ssp/tf-a-ssp.stm32   ; default for every series
@@ -37,6 +39,9 @@
 #include "err.h"
 #include "profile.h"
 #include "provision.h"
+
+/* pin-file values starting so name a credential in $CREDENTIALS_DIRECTORY. */
+#define SSP_CONFIG_CREDENTIAL_PREFIX	"%d/"
 
 struct ssp_config_series {
 	int configured;			/* the [mp15]/[mp13] section has hsm and secrets */

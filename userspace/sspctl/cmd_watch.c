@@ -5,22 +5,32 @@
  * REATTACH of an idle slot newer than anything its last run saw: a chip
  * plugged back in), one run at a time per chip, any number of chips in
  * parallel. SIGTERM/SIGINT stop it once the runs in progress have ended.
+ *
+ * Under systemd (sspctl-watch@.service, Type=notify) it says READY=1 once it
+ * listens for chips and STATUS= with its counts after each chip, and, its
+ * stderr being the journal, logs structured records (journal.h) instead of
+ * text lines: `journalctl -p err` then lists the chips that failed.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "commands.h"
 #include "config.h"
 #include "dev.h"
 #include "events.h"
+#include "journal.h"
+#include "notify.h"
 #include "progress.h"
 #include "provision_cli.h"
 
@@ -39,13 +49,15 @@ struct watch {
 	struct ssp_prov_ctx ctx;
 	struct progress *p;
 	FILE *out;
-	int json;
+	int json;		/* --json: JSON lines on out */
+	int journal;		/* stderr is the journal: records, not text */
 	unsigned int jobs, max_attempts, count;
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t idle;
 	struct slot *slots;
 	size_t nslots;
 	unsigned int running, finished;
+	struct ssp_notify_counts counts;	/* for STATUS= (running: see above) */
 };
 
 struct job {
@@ -74,14 +86,87 @@ static struct slot *find_slot(struct watch *w, uint32_t minor, int add)
 	return s;
 }
 
-static void note(struct watch *w, const struct slot *s, const char *what)
+/* A journal record of the daemon's own (dev may be NULL); 0 once sent. */
+static int __attribute__((format(printf, 3, 4)))
+journal_say(int prio, const char *dev, const char *fmt, ...)
 {
+	struct ssp_journal_rec *r = malloc(sizeof(*r));
+	char msg[SSP_JOURNAL_FIELD_MAX];
+	va_list ap;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ssp_journal_init(r, prio);
+	ssp_journal_add(r, "MESSAGE", "%s", msg);
+	ssp_journal_add(r, "MESSAGE_ID", "%s", SSP_JOURNAL_ID_DAEMON);
+	if (dev)
+		ssp_journal_add(r, "SSP_DEVICE", "%s", dev);
+	ret = ssp_journal_send(r);
+	free(r);
+	return ret;
+}
+
+/* An error of the daemon itself: the journal's err priority, or stderr. */
+static void __attribute__((format(printf, 2, 3)))
+watch_error(const struct watch *w, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w->journal && !journal_say(LOG_ERR, NULL, "sspctl watch: %s", msg))
+		return;
+	fprintf(stderr, "sspctl watch: %s\n", msg);
+}
+
+static void print_json(FILE *out, json_object *o)
+{
+	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* What the daemon decided about a slot (prio: for the journal). */
+static void note(struct watch *w, const struct slot *s, int prio, const char *what)
+{
+	json_object *o;
+
+	if (w->journal && !journal_say(prio, s->devname, "%s: %s", s->devname, what))
+		return;
 	if (w->json) {
-		fprintf(w->out, "{\"event\":\"watch\",\"dev\":\"%s\",\"what\":\"%s\"}\n", s->devname, what);
+		o = json_object_new_object();
+		json_object_object_add(o, "event", json_object_new_string("watch"));
+		json_object_object_add(o, "dev", json_object_new_string(s->devname));
+		json_object_object_add(o, "what", json_object_new_string(what));
+		print_json(w->out, o);
 	} else {
 		fprintf(w->out, "%s: %s\n", s->devname, what);
 	}
 	fflush(w->out);
+}
+
+/* STATUS= for systemctl status. Caller holds w->lock. */
+static void notify_status_locked(struct watch *w)
+{
+	w->counts.running = w->running;
+	ssp_notify_status(&w->counts);
+}
+
+/* Caller holds w->lock. */
+static void count_result_locked(struct watch *w, enum ssp_prov_result r)
+{
+	if (r == SSP_PROV_PROVISIONED)
+		w->counts.provisioned++;
+	else if (r == SSP_PROV_CLOSED)
+		w->counts.already++;
+	else
+		w->counts.failed++;
 }
 
 static void start_locked(struct watch *w, struct slot *s);
@@ -106,6 +191,7 @@ static void *chip_thread(void *arg)
 	}
 	w->running--;
 	w->finished++;
+	count_result_locked(w, j->chip.result);
 	/* A chip that waited for a free job slot goes now. */
 	for (size_t i = 0; i < w->nslots; i++) {
 		if (w->slots[i].pending && !w->slots[i].running) {
@@ -114,6 +200,7 @@ static void *chip_thread(void *arg)
 			break;
 		}
 	}
+	notify_status_locked(w);
 	pthread_cond_broadcast(&w->idle);
 	pthread_mutex_unlock(&w->lock);
 	free(j);
@@ -135,7 +222,7 @@ static void start_locked(struct watch *w, struct slot *s)
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
-		note(w, s, "out of memory: not provisioned");
+		note(w, s, LOG_ERR, "out of memory: not provisioned; restart sspctl-watch or replug the chip");
 		return;
 	}
 	j->w = w;
@@ -144,11 +231,12 @@ static void start_locked(struct watch *w, struct slot *s)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&th, &attr, chip_thread, j)) {
-		note(w, s, "cannot start a thread: not provisioned");
+		note(w, s, LOG_ERR, "cannot start a thread: not provisioned; restart sspctl-watch or replug the chip");
 		free(j);
 	} else {
 		s->running = 1;
 		w->running++;
+		notify_status_locked(w);
 	}
 	pthread_attr_destroy(&attr);
 }
@@ -179,7 +267,7 @@ static void on_event(void *arg, const struct ssp_event *ev)
 			if (s->attempts < w->max_attempts)
 				start_locked(w, s);
 			else if (s->attempts == w->max_attempts) {
-				note(w, s, "failed too often: left alone until it is unplugged for good");
+				note(w, s, LOG_ERR, "failed too often: left alone until it is unplugged for good");
 				s->attempts++;
 			}
 		}
@@ -274,11 +362,13 @@ static int run_loop(struct watch *w, struct ssp_events *ev, int sfd)
 		int ret = ssp_events_recv(ev, on_event, w, &e);
 
 		if (ret == -ENOBUFS) {
-			fprintf(stderr, "sspctl watch: %s; scanning every slot again\n", e.msg);
+			if (!w->journal ||
+			    journal_say(LOG_WARNING, NULL, "sspctl watch: %s; scanning every slot again", e.msg))
+				fprintf(stderr, "sspctl watch: %s; scanning every slot again\n", e.msg);
 			ret = scan(w, &e);
 		}
 		if (ret) {
-			fprintf(stderr, "sspctl watch: %s\n", e.msg);
+			watch_error(w, "%s", e.msg);
 			return ret;
 		}
 	}
@@ -300,6 +390,7 @@ static int cmd_watch(int argc, char **argv)
 	struct provision_args a;
 	struct ssp_events *ev = NULL;
 	struct ssp_err e = { 0 };
+	json_object *o;
 	sigset_t mask;
 	int c, sfd, ret, rc = SSPCTL_EXIT_FAIL;
 
@@ -336,12 +427,14 @@ static int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "sspctl watch: unexpected argument '%s'\n", argv[optind]);
 		return SSPCTL_EXIT_USAGE;
 	}
+	/* Started by systemd: records in the journal, unless JSON was asked for. */
+	w.journal = !w.json && ssp_journal_connected(STDERR_FILENO);
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return SSPCTL_EXIT_FAIL;
 	ret = ssp_config_load(config, cfg, &e);
 	if (ret) {
-		fprintf(stderr, "sspctl watch: %s\n", e.msg);
+		watch_error(&w, "%s", e.msg);
 		free(cfg);
 		return ret == -EINVAL || ret == -ENODATA ? SSPCTL_EXIT_USAGE : SSPCTL_EXIT_FAIL;
 	}
@@ -349,7 +442,7 @@ static int cmd_watch(int argc, char **argv)
 	w.jobs = a.jobs;
 	ret = provision_ctx_setup(&a, &w.ctx, &e);
 	if (ret) {
-		fprintf(stderr, "sspctl watch: %s: %s\n", config, e.msg);
+		watch_error(&w, "%s: %s", config, e.msg);
 		goto out_args;
 	}
 	w.ctx.host_tool = "sspctl watch";
@@ -360,12 +453,13 @@ static int cmd_watch(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
-		fprintf(stderr, "sspctl watch: signalfd: %s\n", strerror(errno));
+		watch_error(&w, "signalfd: %s", strerror(errno));
 		goto out_ctx;
 	}
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.idle, NULL);
-	w.p = progress_new(w.json ? PROGRESS_JSON : PROGRESS_LOG, w.out, NULL, 0);
+	w.p = progress_new(w.json ? PROGRESS_JSON : w.journal ? PROGRESS_JOURNAL : PROGRESS_LOG,
+			   w.out, NULL, 0);
 	if (!w.p)
 		goto out_sfd;
 	w.ctx.progress = progress_update;
@@ -375,15 +469,28 @@ static int cmd_watch(int argc, char **argv)
 	if (!ret)
 		ret = scan(&w, &e);
 	if (ret) {
-		fprintf(stderr, "sspctl watch: %s\n", e.msg);
+		watch_error(&w, "%s", e.msg);
 		goto out_stop;
 	}
-	fprintf(w.out, w.json ? "{\"event\":\"watching\",\"config\":\"%s\"}\n" :
-		"watching for chips (config %s)\n", config);
+	if (w.json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "event", json_object_new_string("watching"));
+		json_object_object_add(o, "config", json_object_new_string(config));
+		print_json(w.out, o);
+	} else if (!w.journal ||
+		   journal_say(LOG_NOTICE, NULL, "watching for chips (config %s)", config)) {
+		fprintf(w.out, "watching for chips (config %s)\n", config);
+	}
 	fflush(w.out);
+	pthread_mutex_lock(&w.lock);
+	w.counts.running = w.running;
+	ssp_notify_ready(&w.counts);
+	pthread_mutex_unlock(&w.lock);
 	rc = run_loop(&w, ev, sfd) ? SSPCTL_EXIT_FAIL : SSPCTL_OK;
 out_stop:
 	pthread_mutex_lock(&w.lock);
+	w.counts.running = w.running;
+	ssp_notify_stopping(&w.counts);
 	for (size_t i = 0; i < w.nslots; i++)
 		w.slots[i].pending = 0;
 	while (w.running)

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "journal.h"
 #include "progress.h"
 
 struct progress {
@@ -20,6 +21,7 @@ struct progress {
 	pthread_t ticker;
 	int ticking, stop;
 	pthread_cond_t stop_cond;
+	struct ssp_journal_rec rec;		/* PROGRESS_JOURNAL's, under lock */
 };
 
 static double elapsed(const struct ssp_prov_chip *c, double now)
@@ -119,6 +121,13 @@ int progress_exit_code(const struct progress_counts *pc)
 	return ok ? SSPCTL_EXIT_PARTIAL : SSPCTL_EXIT_FAIL;
 }
 
+/* 0 once journald has the record of the chip's step or result. Caller holds p->lock. */
+static int journal_chip(struct progress *p, const struct ssp_prov_chip *chip, double now)
+{
+	ssp_journal_chip(&p->rec, chip, now);
+	return ssp_journal_send(&p->rec);
+}
+
 static void print_json(struct progress *p, json_object *o)
 {
 	fprintf(p->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -210,6 +219,11 @@ void progress_update(void *arg, const struct ssp_prov_chip *chip)
 	case PROGRESS_JSON:
 		print_json(p, progress_chip_json(chip, finished(chip) ? "result" : "step", now));
 		break;
+	case PROGRESS_JOURNAL:
+		if (!journal_chip(p, chip, now))
+			break;
+		/* journald cannot be reached: the text line, as without systemd. */
+		/* fall through */
 	case PROGRESS_LOG:
 		if (chip->result == SSP_PROV_RUNNING && chip->step == SSP_STEP_START &&
 		    chip->stage == 'A' && !chip->serial[0]) {

@@ -3,7 +3,8 @@
  * progress: what `sspctl provision` and `sspctl watch` show while chips are
  * provisioned. On a terminal a live table, one line per chip, redrawn on
  * every step and twice a second; otherwise (or with --json) JSON lines, one
- * object per step and per result, then a summary.
+ * object per step and per result, then a summary. The daemon under systemd
+ * sends one journal record per step and result instead (journal.h).
  */
 #ifndef SSPCTL_PROGRESS_H
 #define SSPCTL_PROGRESS_H
@@ -18,6 +19,7 @@ enum progress_mode {
 	PROGRESS_TTY,	/* live table, text summary */
 	PROGRESS_JSON,	/* JSON lines */
 	PROGRESS_LOG,	/* one text line per chip result (daemon logs) */
+	PROGRESS_JOURNAL,	/* journal records with SSP_* fields; text if journald is away */
 };
 
 struct progress;
