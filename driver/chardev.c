@@ -240,6 +240,9 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 		return ret;
 	if (lf.flags || !lf.len || lf.phase > 0xff)
 		return -EINVAL;
+	/* Before anything is allocated, whatever size the chip advertises. */
+	if (lf.len > SSP_IMAGE_MAX)
+		return -EFBIG;
 	/* Check before copying the image, copy without holding io_mutex. */
 	ret = ssp_io_lock(slot);
 	if (ret)

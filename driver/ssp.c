@@ -88,7 +88,7 @@ int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
  * @len: image length
  *
  * Return: 0, -EBADFD outside the ROM, -ENOENT without an alternate for
- * @phase, -EFBIG when @len exceeds the alternate's size.
+ * @phase, -EFBIG when @len exceeds the alternate's size or SSP_IMAGE_MAX.
  */
 int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 {
@@ -101,7 +101,7 @@ int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 	alt = ssp_find_alt(&slot->dfu->id, phase);
 	if (!alt)
 		return -ENOENT;
-	return len > alt->size ? -EFBIG : 0;
+	return len > min_t(u32, alt->size, SSP_IMAGE_MAX) ? -EFBIG : 0;
 }
 
 /* MP15: the ROM starts the image on the same USB device (spec 1.2). */
