@@ -39,6 +39,8 @@
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
 #define SSP_UPLOAD_LEN		SSP_PHASE_REPLY_MAX
 #define SSP_BOOT_POLL_MS	20
+/* All string requests of one identification (probe, boot poll) together. */
+#define SSP_IDENT_BUDGET_MS	10000
 
 /* DFU 1.1 bState values. */
 enum ssp_dfu_state {
