@@ -121,6 +121,7 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 {
 	struct ssp_slot *slot;
 	struct ssp_dfu *dfu;
+	u32 gen;
 	int ret;
 
 	dfu = ssp_dfu_alloc(intf);
@@ -132,15 +133,22 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 	ret = ssp_read_ident(dfu, &dfu->id, max(READ_ONCE(ssp_io_timeout_ms), 1U));
 	if (ret)
 		goto err;
-	slot = ssp_slot_attach(dfu);
+	slot = ssp_slot_attach(dfu, &gen);
 	if (IS_ERR(slot)) {
 		ret = PTR_ERR(slot);
-		goto err;
+		if (ret == -EBUSY)
+			dev_warn(&intf->dev,
+				 "another DFU interface of this device is bound already; this one stays unbound\n");
+		else
+			dev_err(&intf->dev, "cannot give the chip a slot: %d\n",
+				ret);
+		ssp_dfu_free(dfu);
+		return ret;
 	}
 	usb_set_intfdata(intf, slot);
 	dev_info(&intf->dev, "STM32MP chip 0x%03x %s on ssp%u, generation %u\n",
 		 dfu->id.chip_id, ssp_stage_str(dfu->id.stage), slot->minor,
-		 slot->generation);
+		 gen);
 	return 0;
 
 err:
