@@ -303,9 +303,11 @@ TEST_F_TIMEOUT(life, many_slow_names_exceed_the_probe_budget, 90)
 				strcpy(port, de->d_name);
 		}
 		closedir(d);
-		EXPECT_EQ(0, slots_of(serial));
+		if (slots_of(serial))
+			break;		/* the probe outlived its budget */
 		usleep(500000);
 	}
+	EXPECT_EQ(0, slots_of(serial));
 	ASSERT_NE(0, port[0]);
 	intf_driver(port, 0, drv, sizeof(drv));
 	EXPECT_STREQ("", drv);
