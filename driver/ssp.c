@@ -10,19 +10,23 @@
 
 #include "ssp.h"
 
+/* stage and chip_id change under io_mutex and lock: io_mutex suffices. */
 static int ssp_need_stage(struct ssp_slot *slot, enum ssp_stage stage)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->stage == stage ? 0 : -EBADFD;
 }
 
 static int ssp_need_known_stage(struct ssp_slot *slot)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->stage == SSP_STAGE_UNKNOWN ? -EBADFD : 0;
 }
 
 /* The SSP alternate: phase 0x00 on MP15 TF-A, 0xF3 on MP13 (spec 3.2 B2). */
 static u8 ssp_cert_phase(struct ssp_slot *slot)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->chip_id == SSP_CHIP_MP15 ? SSP_PHASE_FLASHLAYOUT :
 						SSP_PHASE_SSP;
 }
