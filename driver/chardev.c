@@ -142,12 +142,17 @@ static int ssp_ioc_get_info(struct ssp_file *f, void __user *uarg)
 	return ssp_copy_out(uarg, &info, sizeof(info));
 }
 
-/* Is the WAIT over? Fills @w's out fields; *@ret is its result. */
-static bool ssp_wait_done(struct ssp_slot *slot, struct ssp_wait *w, int *ret)
+/*
+ * Is the WAIT over? Fills @w's out fields and *@seq (the slot's seq in the
+ * same snapshot, for poll()); *@ret is its result.
+ */
+static bool ssp_wait_done(struct ssp_slot *slot, struct ssp_wait *w, u32 *seq,
+			  int *ret)
 {
 	bool done = true;
 
 	spin_lock(&slot->lock);
+	*seq = slot->seq;
 	w->generation = slot->generation;
 	w->stage = slot->stage;
 	w->state = slot->state;
@@ -168,6 +173,7 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 	struct ssp_slot *slot = f->slot;
 	struct ssp_wait w;
 	long left;
+	u32 seq;
 	int ret;
 
 	ret = ssp_copy_in(&w, sizeof(w), uarg);
@@ -179,16 +185,18 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 	ret = -ETIMEDOUT;
 	if (w.timeout_ms) {
 		left = wait_event_interruptible_timeout(slot->wait,
-							ssp_wait_done(slot, &w, &ret),
+							ssp_wait_done(slot, &w, &seq, &ret),
 							msecs_to_jiffies(w.timeout_ms));
+		/* Each evaluation fills w and seq from one snapshot. */
 		if (left < 0)
 			ret = -EINTR;
-		else if (!left && !ssp_wait_done(slot, &w, &ret))
+		else if (!left && !ssp_wait_done(slot, &w, &seq, &ret))
 			ret = -ETIMEDOUT;
 	} else {
-		ssp_wait_done(slot, &w, &ret);
+		ssp_wait_done(slot, &w, &seq, &ret);
 	}
-	WRITE_ONCE(f->seen_seq, slot->seq);
+	/* seq of the snapshot copied out: a later change stays visible to poll() */
+	WRITE_ONCE(f->seen_seq, seq);
 	if (ssp_copy_out(uarg, &w, sizeof(w)))
 		return -EFAULT;
 	return ret;
@@ -232,6 +240,9 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 		return ret;
 	if (lf.flags || !lf.len || lf.phase > 0xff)
 		return -EINVAL;
+	/* Before anything is allocated, whatever size the chip advertises. */
+	if (lf.len > SSP_IMAGE_MAX)
+		return -EFBIG;
 	/* Check before copying the image, copy without holding io_mutex. */
 	ret = ssp_io_lock(slot);
 	if (ret)

@@ -90,20 +90,22 @@ err_wq:
 
 /*
  * Open files pin the module, so none is left here. Deregistering the USB
- * driver disconnects every chip (slots go absent); then every slot ends.
- * A grace work may free its slot itself: destroying the workqueue waits
- * for it to return before the module's code goes.
+ * driver disconnects every chip (slots go absent; boot works are cancelled
+ * at each disconnect); then every slot ends. A grace work that ended its
+ * slot itself may still be dropping the last reference (ida_free(), the
+ * netlink event): destroying the workqueue waits for it, so it comes
+ * before the netlink family, the class and the IDA go.
  */
 static void __exit ssp_exit(void)
 {
 	ssp_usb_deregister();
 	ssp_slot_end_all();
+	destroy_workqueue(ssp_wq);
 	ssp_nl_exit();
 	class_unregister(&ssp_class);
 	ssp_chardev_exit();
 	unregister_chrdev_region(ssp_base, SSP_MAX_MINORS);
 	ida_destroy(&ssp_minors);
-	destroy_workqueue(ssp_wq);
 }
 
 module_init(ssp_init);

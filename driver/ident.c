@@ -12,6 +12,7 @@
  * "@FSBL /0x01/1*1Me": phase 0x01, 1 MiB.
  */
 #include <linux/kernel.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 
 #include "parse.h"
@@ -99,6 +100,7 @@ int ssp_parse_product(const char *s, struct ssp_ident *id)
 int ssp_parse_alt_name(const char *s, struct ssp_alt *alt)
 {
 	u32 phase, count, size;
+	unsigned int shift;
 	u64 total;
 	const char *p;
 
@@ -116,20 +118,24 @@ int ssp_parse_alt_name(const char *s, struct ssp_alt *alt)
 	p = ssp_parse_dec(p + 1, &size);
 	if (!p)
 		return -EINVAL;
-	total = (u64)count * size;
 	switch (*p) {
 	case 'M':
-		total <<= 20;
+		shift = 20;
 		break;
 	case 'K':
-		total <<= 10;
+		shift = 10;
 		break;
 	case 'B':
 	case ' ':
+		shift = 0;
 		break;
 	default:
 		return -EINVAL;
 	}
+	/* Up to (10^9 - 1)^2 << 20 does not fit 64 bits: saturate. */
+	if (check_mul_overflow((u64)count, (u64)size, &total) ||
+	    check_shl_overflow(total, shift, &total))
+		total = U64_MAX;
 	alt->phase = phase;
 	alt->size = min_t(u64, total, U32_MAX);
 	return 0;

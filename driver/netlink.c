@@ -57,7 +57,7 @@ static int ssp_nl_fill(struct sk_buff *skb, struct ssp_slot *slot, u8 cmd,
 	snprintf(name, sizeof(name), "ssp%u", slot->minor);
 	if (nla_put_u32(skb, SSP_A_MINOR, slot->minor) ||
 	    nla_put_string(skb, SSP_A_DEVNAME, name) ||
-	    nla_put_string(skb, SSP_A_SERIAL, info.serial) ||
+	    nla_put_string(skb, SSP_A_SERIAL, slot->serial) ||
 	    nla_put_string(skb, SSP_A_PORT, info.port_path) ||
 	    nla_put_u32(skb, SSP_A_CHIP_ID, info.chip_id) ||
 	    nla_put_u32(skb, SSP_A_REVISION, info.revision) ||

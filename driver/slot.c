@@ -23,6 +23,7 @@ static void ssp_slot_release(struct kref *kref)
 	struct ssp_slot *slot = container_of(kref, struct ssp_slot, kref);
 
 	ssp_minor_free(slot->minor);
+	kfree(slot->serial);
 	kfree(slot);
 }
 
@@ -38,6 +39,25 @@ void ssp_slot_changed(struct ssp_slot *slot)
 	ssp_nl_event(slot, SSP_CMD_STATE);
 }
 
+/**
+ * ssp_slot_set_state() - change the state, unless the slot has ended
+ * @slot: the slot, lock held
+ * @state: the new state
+ *
+ * GONE is final: a slot off the list never becomes READY, BOOTING or
+ * ABSENT again (its grace work would end it a second time).
+ *
+ * Return: false when the slot has ended and nothing changed.
+ */
+bool ssp_slot_set_state(struct ssp_slot *slot, enum ssp_state state)
+{
+	lockdep_assert_held(&slot->lock);
+	if (slot->state == SSP_STATE_GONE)
+		return false;
+	slot->state = state;
+	return true;
+}
+
 /* Take the attached device's identity; io_mutex and lock held. */
 static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 {
@@ -48,7 +68,7 @@ static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 	strscpy(slot->product, dfu->id.product, sizeof(slot->product));
 	slot->transfer_size = dfu->transfer_size;
 	slot->num_alts = dfu->num_altsetting;
-	slot->state = SSP_STATE_READY;
+	ssp_slot_set_state(slot, SSP_STATE_READY);
 }
 
 /* End a slot: ssp_slots_lock held; the caller then calls ssp_slot_finish(). */
@@ -108,7 +128,13 @@ static struct ssp_slot *ssp_slot_new(struct ssp_dfu *dfu, const char *port)
 	INIT_LIST_HEAD(&slot->node);
 	slot->minor = minor;
 	strscpy(slot->port, port, sizeof(slot->port));
-	strscpy(slot->serial, dfu->udev->serial ?: "", sizeof(slot->serial));
+	/* The whole serial: re-attach compares it with the next device's. */
+	slot->serial = kstrdup(dfu->udev->serial ?: "", GFP_KERNEL);
+	if (!slot->serial) {
+		ssp_minor_free(minor);
+		kfree(slot);
+		return ERR_PTR(-ENOMEM);
+	}
 	mutex_init(&slot->io_mutex);
 	spin_lock_init(&slot->lock);
 	init_waitqueue_head(&slot->wait);
@@ -123,6 +149,7 @@ static struct ssp_slot *ssp_slot_new(struct ssp_dfu *dfu, const char *port)
 		int ret = PTR_ERR(slot->dev);
 
 		ssp_minor_free(minor);
+		kfree(slot->serial);
 		kfree(slot);
 		return ERR_PTR(ret);
 	}
@@ -152,10 +179,17 @@ static struct ssp_slot *ssp_slot_find_port(const char *port)
 /**
  * ssp_slot_attach() - give a probed chip its slot
  * @dfu: the bound interface, identified
+ * @gen: the slot's generation after the attach, for the caller's log
  *
- * Return: the slot, with a reference for the interface, or an ERR_PTR.
+ * A slot whose device is attached keeps it: a second matching interface
+ * of the same device (the only way to probe on an attached port, since
+ * the USB core disconnects a port's old device before it enumerates the
+ * next) gets -EBUSY and stays unbound.
+ *
+ * Return: the slot, with a reference for the interface, or an ERR_PTR
+ * (-EBUSY: the port's slot has a device attached).
  */
-struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
+struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 {
 	struct ssp_slot *slot, *old = NULL;
 	char port[SSP_PORT_LEN];
@@ -166,7 +200,11 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
 
 	mutex_lock(&ssp_slots_lock);
 	slot = ssp_slot_find_port(port);
-	if (slot && !ssp_slot_attached(slot) && !strcmp(slot->serial, serial)) {
+	if (slot && ssp_slot_attached(slot)) {
+		mutex_unlock(&ssp_slots_lock);
+		return ERR_PTR(-EBUSY);
+	}
+	if (slot && !strcmp(slot->serial, serial)) {
 		/* The grace work re-checks the state under ssp_slots_lock. */
 		cancel_delayed_work(&slot->grace_work);
 		mutex_lock(&slot->io_mutex);
@@ -174,6 +212,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
 		ssp_slot_take_ident(slot, dfu);
 		slot->generation++;
 		slot->seq++;
+		*gen = slot->generation;
 		spin_unlock(&slot->lock);
 		mutex_unlock(&slot->io_mutex);
 		kref_get(&slot->kref);
@@ -188,6 +227,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
 	}
 	slot = ssp_slot_new(dfu, port);
 	if (!IS_ERR(slot)) {
+		*gen = 0;
 		list_add_tail(&slot->node, &ssp_slots);
 		kref_get(&slot->kref);
 		ssp_nl_event(slot, SSP_CMD_NEW);
@@ -207,10 +247,12 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu)
  */
 void ssp_slot_detach(struct ssp_slot *slot)
 {
-	struct ssp_dfu *dfu = slot->dfu;
+	struct ssp_dfu *dfu;
 	bool gone;
 
 	spin_lock(&slot->lock);
+	/* Ours: only this disconnect clears it, and no attach replaces it. */
+	dfu = slot->dfu;
 	set_bit(SSP_DFU_DISCONNECTING, &dfu->flags);
 	spin_unlock(&slot->lock);
 	wake_up_all(&slot->wait);
@@ -219,9 +261,8 @@ void ssp_slot_detach(struct ssp_slot *slot)
 	mutex_lock(&slot->io_mutex);
 	spin_lock(&slot->lock);
 	slot->dfu = NULL;
-	gone = slot->state == SSP_STATE_GONE;
+	gone = !ssp_slot_set_state(slot, SSP_STATE_ABSENT);
 	if (!gone) {
-		slot->state = SSP_STATE_ABSENT;
 		slot->stage = SSP_STAGE_UNKNOWN;
 		slot->seq++;
 		/* Under the lock: ssp_slot_end() sets GONE under it too. */

@@ -10,19 +10,23 @@
 
 #include "ssp.h"
 
+/* stage and chip_id change under io_mutex and lock: io_mutex suffices. */
 static int ssp_need_stage(struct ssp_slot *slot, enum ssp_stage stage)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->stage == stage ? 0 : -EBADFD;
 }
 
 static int ssp_need_known_stage(struct ssp_slot *slot)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->stage == SSP_STAGE_UNKNOWN ? -EBADFD : 0;
 }
 
 /* The SSP alternate: phase 0x00 on MP15 TF-A, 0xF3 on MP13 (spec 3.2 B2). */
 static u8 ssp_cert_phase(struct ssp_slot *slot)
 {
+	lockdep_assert_held(&slot->io_mutex);
 	return slot->chip_id == SSP_CHIP_MP15 ? SSP_PHASE_FLASHLAYOUT :
 						SSP_PHASE_SSP;
 }
@@ -88,7 +92,7 @@ int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
  * @len: image length
  *
  * Return: 0, -EBADFD outside the ROM, -ENOENT without an alternate for
- * @phase, -EFBIG when @len exceeds the alternate's size.
+ * @phase, -EFBIG when @len exceeds the alternate's size or SSP_IMAGE_MAX.
  */
 int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 {
@@ -101,19 +105,25 @@ int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 	alt = ssp_find_alt(&slot->dfu->id, phase);
 	if (!alt)
 		return -ENOENT;
-	return len > alt->size ? -EFBIG : 0;
+	return len > min_t(u32, alt->size, SSP_IMAGE_MAX) ? -EFBIG : 0;
 }
 
 /* MP15: the ROM starts the image on the same USB device (spec 1.2). */
 static void ssp_start_booting(struct ssp_slot *slot)
 {
+	bool booting;
+
 	spin_lock(&slot->lock);
-	slot->state = SSP_STATE_BOOTING;
-	slot->stage = SSP_STAGE_UNKNOWN;
-	slot->seq++;
-	slot->boot_deadline = jiffies +
-			      msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
+	booting = ssp_slot_set_state(slot, SSP_STATE_BOOTING);
+	if (booting) {
+		slot->stage = SSP_STAGE_UNKNOWN;
+		slot->seq++;
+		slot->boot_deadline = jiffies +
+			msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
+	}
 	spin_unlock(&slot->lock);
+	if (!booting)
+		return;
 	queue_delayed_work(ssp_wq, &slot->boot_work,
 			   msecs_to_jiffies(SSP_BOOT_POLL_MS));
 	ssp_slot_changed(slot);
@@ -217,26 +227,25 @@ int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,
 	return ret;
 }
 
-/* A chip that leaves during DETACH did what DETACH asks for. */
+/*
+ * A chip that leaves during DETACH did what DETACH asks for. Any stage:
+ * after a boot timeout (stage UNKNOWN) DETACH and RECOVER are the only
+ * ways left to reach the chip without a power cycle.
+ */
 int ssp_step_detach(struct ssp_slot *slot)
 {
-	int ret = ssp_need_known_stage(slot);
+	int ret = ssp_dfu_detach(slot->dfu);
 
-	if (ret)
-		return ret;
-	ret = ssp_dfu_detach(slot->dfu);
 	return ret == -ENODEV ? 0 : ret;
 }
 
+/* Any stage, as DETACH: it only speaks DFU, whatever firmware answers. */
 int ssp_step_recover(struct ssp_slot *slot, struct ssp_recover *rec)
 {
 	struct ssp_dfu *dfu = slot->dfu;
 	struct ssp_dfu_status st;
 	int ret;
 
-	ret = ssp_need_known_stage(slot);
-	if (ret)
-		return ret;
 	ret = ssp_dfu_getstatus(dfu, &st);
 	if (ret)
 		return ret;
@@ -268,17 +277,34 @@ int ssp_step_recover(struct ssp_slot *slot, struct ssp_recover *rec)
 /* Boot over: READY in whatever stage answered; io_mutex held. */
 static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 {
+	bool ready;
+
 	spin_lock(&slot->lock);
-	if (id) {
-		slot->stage = id->stage;
-		slot->chip_id = id->chip_id;
-		slot->revision = id->revision;
-		strscpy(slot->product, id->product, sizeof(slot->product));
+	ready = ssp_slot_set_state(slot, SSP_STATE_READY);
+	if (ready) {
+		if (id) {
+			slot->stage = id->stage;
+			slot->chip_id = id->chip_id;
+			slot->revision = id->revision;
+			strscpy(slot->product, id->product,
+				sizeof(slot->product));
+		}
+		slot->seq++;
 	}
-	slot->state = SSP_STATE_READY;
-	slot->seq++;
 	spin_unlock(&slot->lock);
-	ssp_slot_changed(slot);
+	if (ready)
+		ssp_slot_changed(slot);
+}
+
+/* Is the slot still waiting for its started image? io_mutex held. */
+static bool ssp_slot_booting(struct ssp_slot *slot)
+{
+	bool booting;
+
+	spin_lock(&slot->lock);
+	booting = slot->state == SSP_STATE_BOOTING;
+	spin_unlock(&slot->lock);
+	return booting;
 }
 
 /**
@@ -300,7 +326,7 @@ void ssp_boot_work(struct work_struct *work)
 	id = kzalloc(sizeof(*id), GFP_KERNEL);
 	mutex_lock(&slot->io_mutex);
 	dfu = slot->dfu;
-	if (!dfu || ssp_dfu_gone(dfu) || slot->state != SSP_STATE_BOOTING)
+	if (!dfu || ssp_dfu_gone(dfu) || !ssp_slot_booting(slot))
 		goto out;
 	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_POLL_MS * 10) : -ENOMEM;
 	if (!ret && id->stage == SSP_STAGE_FSBL) {

@@ -32,13 +32,14 @@
 #include "parse.h"
 
 #define SSP_MAX_MINORS		256
-#define SSP_SERIAL_LEN		32
 #define SSP_PORT_LEN		32
 /* Largest wTransferSize honoured; DNLOAD blocks are never larger. */
 #define SSP_XFER_MAX		4096
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
 #define SSP_UPLOAD_LEN		SSP_PHASE_REPLY_MAX
 #define SSP_BOOT_POLL_MS	20
+/* All string requests of one identification (probe, boot poll) together. */
+#define SSP_IDENT_BUDGET_MS	10000
 
 /* DFU 1.1 bState values. */
 enum ssp_dfu_state {
@@ -108,14 +109,18 @@ struct ssp_dfu {
  * @minor: N of /dev/sspN, owned until the last put
  * @dev: class device; created and destroyed under ssp_slots_lock
  * @port: USB port path ("1-1.2"), constant
- * @serial: USB serial (chip UID), constant
+ * @serial: USB serial (chip UID), whole, constant; re-attach compares it
  * @io_mutex: serialises every exchange with the chip (ioctls, boot work)
  *	and the change of @dfu. Never held across an unbounded wait: each
  *	transfer has a timeout and ends at once at disconnect, and user memory
  *	is copied before it is taken.
- * @lock: protects @dfu (written under @io_mutex too), @state, @stage,
- *	@generation, @seq, @chip_id, @revision, @product, @transfer_size,
- *	@num_alts, @writer, @replaced and the DISCONNECTING bit of @dfu
+ * @lock: protects @state, @seq, @writer, @replaced and the DISCONNECTING
+ *	bit of @dfu; and @dfu, @stage, @generation, @chip_id, @revision,
+ *	@product, @transfer_size and @num_alts, which are written with both
+ *	@io_mutex and @lock held, so a step (holding @io_mutex) may read them
+ *	without @lock; every other reader takes @lock. @state may change
+ *	without @io_mutex (the slot ends under @lock alone): read it under
+ *	@lock. Writers go through ssp_slot_set_state(): GONE is final.
  * @wait: woken on every @seq change and at the slot's end
  * @grace_work: ends the slot when no device came back within grace_ms
  * @boot_work: MP15: polls the product string until the FSBL answers
@@ -139,7 +144,7 @@ struct ssp_slot {
 	unsigned int minor;
 	struct device *dev;
 	char port[SSP_PORT_LEN];
-	char serial[SSP_SERIAL_LEN];
+	char *serial;
 
 	struct mutex io_mutex;		/* see above */
 	spinlock_t lock;		/* see above */
@@ -164,7 +169,7 @@ struct ssp_slot {
 
 /* core.c */
 extern struct class ssp_class;
-/* grace and boot works; destroyed (drained) last at module exit */
+/* grace and boot works; drained right after the slots end at module exit */
 extern struct workqueue_struct *ssp_wq;
 dev_t ssp_devt(unsigned int minor);
 int ssp_minor_alloc(void);
@@ -213,7 +218,8 @@ int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len);
 void ssp_boot_work(struct work_struct *work);
 
 /* slot.c */
-struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu);
+struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen);
+bool ssp_slot_set_state(struct ssp_slot *slot, enum ssp_state state);
 void ssp_slot_detach(struct ssp_slot *slot);
 struct ssp_slot *ssp_slot_get_by_minor(unsigned int minor);
 void ssp_slot_put(struct ssp_slot *slot);

@@ -5,6 +5,7 @@
  * other ST DFU device (U-Boot, MCUs) is refused with -ENODEV and stays
  * available to dfu-util.
  */
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
@@ -22,6 +23,18 @@ static const struct usb_device_id ssp_usb_ids[] = {
 };
 MODULE_DEVICE_TABLE(usb, ssp_usb_ids);
 
+/*
+ * Timeout of the next string request of an identification that must end
+ * by @deadline: @timeout_ms, or what is left; 0 once the budget is spent.
+ */
+static unsigned int ssp_ident_timeout(unsigned long deadline,
+				      unsigned int timeout_ms)
+{
+	if (time_after_eq(jiffies, deadline))
+		return 0;
+	return max(min(timeout_ms, jiffies_to_msecs(deadline - jiffies)), 1U);
+}
+
 /**
  * ssp_read_ident() - read the product string and alternate names
  * @dfu: the device
@@ -29,20 +42,28 @@ MODULE_DEVICE_TABLE(usb, ssp_usb_ids);
  * @timeout_ms: timeout of each string request
  *
  * Alternates whose name does not follow the ST grammar are not mapped.
+ * A device may have up to 128 alternates, each name a request: all of them
+ * together get at most SSP_IDENT_BUDGET_MS, so a device that answers each
+ * request just before its timeout cannot hold the probe (and the hub
+ * thread) for minutes.
  *
  * Return: 0, -ENODEV when the product string is not an STM32MP ROM or
- * FSBL, or the error of a string request.
+ * FSBL, -ETIMEDOUT when the budget is spent, or the error of a string
+ * request.
  */
 int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		   unsigned int timeout_ms)
 {
+	unsigned long deadline = jiffies + msecs_to_jiffies(SSP_IDENT_BUDGET_MS);
+	unsigned int t;
 	char name[64];
 	unsigned int i;
 	int ret;
 
 	memset(id, 0, sizeof(*id));
 	ret = ssp_dfu_get_string(dfu, dfu->udev->descriptor.iProduct,
-				 id->product, sizeof(id->product), timeout_ms);
+				 id->product, sizeof(id->product),
+				 ssp_ident_timeout(deadline, timeout_ms));
 	if (ret)
 		return ret;
 	ret = ssp_parse_product(id->product, id);
@@ -54,8 +75,11 @@ int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 
 		if (!as->desc.iInterface || id->num_alts == SSP_MAX_ALTS)
 			continue;
+		t = ssp_ident_timeout(deadline, timeout_ms);
+		if (!t)
+			return -ETIMEDOUT;
 		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, name,
-					 sizeof(name), timeout_ms);
+					 sizeof(name), t);
 		if (ret)
 			return ret;
 		if (ssp_parse_alt_name(name, &alt) || ssp_find_alt(id, alt.phase))
@@ -97,6 +121,7 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 {
 	struct ssp_slot *slot;
 	struct ssp_dfu *dfu;
+	u32 gen;
 	int ret;
 
 	dfu = ssp_dfu_alloc(intf);
@@ -108,15 +133,22 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 	ret = ssp_read_ident(dfu, &dfu->id, max(READ_ONCE(ssp_io_timeout_ms), 1U));
 	if (ret)
 		goto err;
-	slot = ssp_slot_attach(dfu);
+	slot = ssp_slot_attach(dfu, &gen);
 	if (IS_ERR(slot)) {
 		ret = PTR_ERR(slot);
-		goto err;
+		if (ret == -EBUSY)
+			dev_warn(&intf->dev,
+				 "another DFU interface of this device is bound already; this one stays unbound\n");
+		else
+			dev_err(&intf->dev, "cannot give the chip a slot: %d\n",
+				ret);
+		ssp_dfu_free(dfu);
+		return ret;
 	}
 	usb_set_intfdata(intf, slot);
 	dev_info(&intf->dev, "STM32MP chip 0x%03x %s on ssp%u, generation %u\n",
 		 dfu->id.chip_id, ssp_stage_str(dfu->id.stage), slot->minor,
-		 slot->generation);
+		 gen);
 	return 0;
 
 err:

@@ -115,11 +115,15 @@ static inline int slot_attr(int minor, const char *attr, char *buf, size_t len)
 	return 0;
 }
 
-/* Is a slot with this serial present (any state but gone)? */
+/*
+ * Is a slot with this serial present (any state but gone)? sspsim prints the
+ * 24-digit UID; a chip with the long-serial fault reports more after it, so
+ * the UID is matched as a prefix.
+ */
 static inline int slot_by_serial(const char *serial)
 {
 	struct dirent *de;
-	char s[64];
+	char s[128];
 	int minor = -1;
 	DIR *d;
 
@@ -131,7 +135,8 @@ static inline int slot_by_serial(const char *serial)
 
 		if (sscanf(de->d_name, "ssp%d", &m) != 1)
 			continue;
-		if (!slot_attr(m, "serial", s, sizeof(s)) && !strcmp(s, serial))
+		if (!slot_attr(m, "serial", s, sizeof(s)) &&
+		    !strncmp(s, serial, strlen(serial)))
 			minor = m;
 	}
 	closedir(d);

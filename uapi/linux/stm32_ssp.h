@@ -39,6 +39,13 @@
 #define SSP_LICENSE_LEN		136
 /* Longest license + payload blob accepted by SSP_IOC_SEND_LICENSE. */
 #define SSP_BLOB_MAX		4096
+/*
+ * Longest image accepted by SSP_IOC_LOAD_FW, whatever the alternate's name
+ * advertises: the largest FSBL alternate of an STM32MP ROM (MP15
+ * "@FSBL /0x01/1*1Me"); the image runs from SYSRAM (256 KiB on MP15,
+ * 128 KiB on MP13), so a real one is far smaller.
+ */
+#define SSP_IMAGE_MAX		(1024 * 1024)
 
 /**
  * enum ssp_stage - which firmware answers on the chip's USB port
@@ -136,7 +143,7 @@ struct ssp_phase {
  * @size: in: sizeof(struct ssp_load_fw)
  * @flags: in: must be zero
  * @data: in: pointer to the image (e.g. the signed TF-A SSP .stm32)
- * @len: in: image length, 1 .. the alternate's size
+ * @len: in: image length, 1 .. the alternate's size, at most SSP_IMAGE_MAX
  * @phase: in: phase ID of the target alternate, normally SSP_PHASE_FSBL
  *
  * Only valid in SSP_STAGE_ROM. On MP15 the ROM starts the image on the same

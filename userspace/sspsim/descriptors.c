@@ -56,19 +56,28 @@ static const char *const *alt_table(const struct sim_chip *c, unsigned int *n)
 	return c->stage == SIM_STAGE_ROM ? mp13_rom_alts : mp13_tfa_alts;
 }
 
+/* many-alts: as many alternate settings as USB allows (bAlternateSetting < 128). */
+#define MANY_ALTS	128
+
 unsigned int sim_desc_nalts(const struct sim_chip *c)
 {
 	unsigned int n;
 
 	alt_table(c, &n);
-	return n;
+	return sim_fault_has(&c->faults, SIM_FAULT_MANY_ALTS) ? MANY_ALTS : n;
 }
 
 const char *sim_desc_alt_name(const struct sim_chip *c, unsigned int alt)
 {
+	static __thread char spare[40];
 	unsigned int n;
 	const char *const *t = alt_table(c, &n);
 
+	if (alt >= n && alt < sim_desc_nalts(c)) {
+		/* Valid names of a phase already mapped: a host reads them all. */
+		snprintf(spare, sizeof(spare), "@Spare%u /0x04/1*1Ke", alt);
+		return spare;
+	}
 	if (alt >= n)
 		return NULL;
 	/* bad-descriptor: the @virtual name loses the "/0xF1" field the host maps phases with. */
@@ -112,9 +121,21 @@ void sim_desc_product(const struct sim_chip *c, char *out, size_t len)
 	if (c->stage == SIM_STAGE_ROM)
 		snprintf(out, len, "DFU in HS Mode @Device ID /0x%03X, @Revision ID /0x%04X",
 			 ssp_chip_id(c->series), rev);
+	else if (sim_fault_has(&c->faults, SIM_FAULT_FOREIGN_FSBL))
+		/* foreign-fsbl: an image for another part answers; 0x4FF is no STM32MP. */
+		snprintf(out, len, "DFU @Device ID /0x4FF, @Revision ID /0x%04X, @Name /foreign,", rev);
 	else
 		snprintf(out, len, "DFU @Device ID /0x%03X, @Revision ID /0x%04X, @Name /%s,",
 			 ssp_chip_id(c->series), rev, mp15 ? "STM32MP157FAA Rev.B" : "STM32MP135FAF Rev.Y");
+}
+
+void sim_desc_serial(const struct sim_chip *c, char *out, size_t len)
+{
+	/* long-serial: 55 characters, past any 31-character copy of it. */
+	if (sim_fault_has(&c->faults, SIM_FAULT_LONG_SERIAL))
+		snprintf(out, len, "%s-LONG-SERIAL-PAST-31-CHARACTERS", c->serial);
+	else
+		snprintf(out, len, "%s", c->serial);
 }
 
 static int string_desc(const char *s, uint8_t *buf, size_t max)
@@ -151,26 +172,30 @@ static int dfu_functional(const struct sim_chip *c, uint8_t *p)
 static int config_desc(const struct sim_chip *c, uint8_t *buf, size_t max)
 {
 	unsigned int n = sim_desc_nalts(c), total;
+	/* two-interfaces: interface 1 repeats interface 0 (same strings). */
+	unsigned int nifs = sim_fault_has(&c->faults, SIM_FAULT_TWO_INTERFACES) ? 2 : 1;
 	uint8_t *p = buf;
 
-	if (max < 9 * (n + 2))
+	if (max < 9 * (nifs * (n + 1) + 1))
 		return -1;
 	p[0] = 9; p[1] = USB_DT_CONFIG;
-	p[4] = 1;		/* bNumInterfaces */
+	p[4] = (uint8_t)nifs;	/* bNumInterfaces */
 	p[5] = 1;		/* bConfigurationValue */
 	p[6] = 2;		/* iConfiguration = the product string index (TF-A quirk) */
 	p[7] = 0xC0;
 	p[8] = 0x32;
 	p += 9;
-	for (unsigned int alt = 0; alt < n; alt++, p += 9) {
-		p[0] = 9; p[1] = USB_DT_INTERFACE;
-		p[2] = 0;			/* bInterfaceNumber */
-		p[3] = (uint8_t)alt;
-		p[4] = 0;			/* bNumEndpoints */
-		p[5] = 0xFE; p[6] = 0x01; p[7] = 0x02;
-		p[8] = (uint8_t)(6 + alt);
+	for (unsigned int intf = 0; intf < nifs; intf++) {
+		for (unsigned int alt = 0; alt < n; alt++, p += 9) {
+			p[0] = 9; p[1] = USB_DT_INTERFACE;
+			p[2] = (uint8_t)intf;		/* bInterfaceNumber */
+			p[3] = (uint8_t)alt;
+			p[4] = 0;			/* bNumEndpoints */
+			p[5] = 0xFE; p[6] = 0x01; p[7] = 0x02;
+			p[8] = (uint8_t)(6 + alt);
+		}
+		p += dfu_functional(c, p);
 	}
-	p += dfu_functional(c, p);
 	total = (unsigned int)(p - buf);
 	buf[2] = total & 0xFF;
 	buf[3] = total >> 8;
@@ -222,7 +247,8 @@ int sim_desc_get(const struct sim_chip *c, uint8_t type, uint8_t index, uint8_t 
 			sim_desc_product(c, s, sizeof(s));
 			return string_desc(s, buf, max);
 		case 3:
-			return string_desc(c->serial, buf, max);
+			sim_desc_serial(c, s, sizeof(s));
+			return string_desc(s, buf, max);
 		case 4:
 			return string_desc("DFU Config", buf, max);
 		case 5:

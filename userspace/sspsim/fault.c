@@ -39,6 +39,10 @@ static const struct {
 	{ "bad-reply", SIM_FAULT_BAD_REPLY, true, false, 1 },
 	{ "slow", SIM_FAULT_SLOW, false, true, 0 },
 	{ "dfu-error", SIM_FAULT_DFU_ERROR, true, false, 1 },
+	{ "two-interfaces", SIM_FAULT_TWO_INTERFACES, false, false, 0 },
+	{ "long-serial", SIM_FAULT_LONG_SERIAL, false, false, 0 },
+	{ "foreign-fsbl", SIM_FAULT_FOREIGN_FSBL, false, false, 0 },
+	{ "many-alts", SIM_FAULT_MANY_ALTS, false, false, 0 },
 };
 
 const char *sim_step_name(enum sim_step s)
@@ -100,7 +104,7 @@ int sim_fault_parse(const char *spec, struct sim_fault *out, char *err, size_t e
 		if (!strcmp(field[1], kinds[i].name))
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0])) {
-		snprintf(err, errlen, "fault '%s': unknown kind '%s' (stall, disconnect, disconnect-after-blocks, hang, bad-cert, bad-descriptor, bad-reply, slow, dfu-error)",
+		snprintf(err, errlen, "fault '%s': unknown kind '%s' (stall, disconnect, disconnect-after-blocks, hang, bad-cert, bad-descriptor, bad-reply, slow, dfu-error, two-interfaces, long-serial, foreign-fsbl, many-alts)",
 			 spec, field[1]);
 		return -EINVAL;
 	}

@@ -49,8 +49,11 @@ static const char usage[] =
 "COUNT times, default 1, 0 = always): stall:STEP, disconnect:STEP,\n"
 "disconnect-after-blocks:N, hang:STEP, bad-cert, bad-descriptor, bad-reply:STEP,\n"
 "slow:MS, dfu-error:STEP (the request stalls and the DFU state becomes dfuERROR\n"
-"with errSTALLEDPKT: only CLRSTATUS brings it back). STEP = load, phase, cert,\n"
-"license, detach, stage-a, stage-b, stage-c.\n"
+"with errSTALLEDPKT: only CLRSTATUS brings it back), two-interfaces (a second\n"
+"DFU interface, a copy of the first), long-serial (the serial string goes on\n"
+"past the UID: 55 characters), foreign-fsbl (the started FSBL names chip 0x4FF),\n"
+"many-alts (128 alternate settings). STEP = load, phase, cert, license, detach,\n"
+"stage-a, stage-b, stage-c.\n"
 "\n"
 "The ROM accepts STM32 header v1 on every series (MP13's v2 header is not\n"
 "modelled yet). Documentation/sspsim.rst says what is modelled and inferred.\n";
@@ -292,8 +295,12 @@ static int cmd_start(int argc, char **argv)
 	for (;;) {
 		int st, ready = 0;
 
-		for (int i = 0; i < nchips; i++)
-			ready += usb_serial_present(chips[i]->serial);
+		for (int i = 0; i < nchips; i++) {
+			char serial[128];
+
+			sim_desc_serial(chips[i], serial, sizeof(serial));
+			ready += usb_serial_present(serial);
+		}
 		if (ready == nchips)
 			break;
 		if (waitpid(pid, &st, WNOHANG) == pid) {

@@ -64,6 +64,10 @@ enum sim_fault_kind {
 	SIM_FAULT_BAD_REPLY,
 	SIM_FAULT_SLOW,
 	SIM_FAULT_DFU_ERROR,		/* stall AND dfuERROR/errSTALLEDPKT: CLRSTATUS needed */
+	SIM_FAULT_TWO_INTERFACES,	/* a second DFU interface, a copy of the first */
+	SIM_FAULT_LONG_SERIAL,		/* the serial string goes on past the 24-digit UID */
+	SIM_FAULT_FOREIGN_FSBL,		/* the started FSBL names a chip ID no driver knows */
+	SIM_FAULT_MANY_ALTS,		/* 128 alternate settings */
 };
 
 struct sim_fault {
@@ -125,6 +129,8 @@ int sim_desc_get(const struct sim_chip *c, uint8_t type, uint8_t index, uint8_t 
 unsigned int sim_desc_nalts(const struct sim_chip *c);
 const char *sim_desc_alt_name(const struct sim_chip *c, unsigned int alt);
 void sim_desc_product(const struct sim_chip *c, char *out, size_t len);
+/* The serial string the device reports (the UID, longer with long-serial). */
+void sim_desc_serial(const struct sim_chip *c, char *out, size_t len);
 /* Phase ID the running firmware maps the alternate to (usb_dfu_get_phase()). */
 uint8_t sim_alt_phase(const struct sim_chip *c, unsigned int alt);
 

@@ -20,6 +20,7 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 
 #define U32_MAX		((u32)~0U)
+#define U64_MAX		((u64)~0ULL)
 #define min_t(type, x, y)	((type)(x) < (type)(y) ? (type)(x) : (type)(y))
 
 /* lib/hexdump.c */
