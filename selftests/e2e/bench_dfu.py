@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""DFU throughput part of `make bench` (inside the VM; also runs alone).
+
+The same signed image (sspsim mkfw) is downloaded to the FSBL alternate of
+the same simulated MP15 ROM by two hosts:
+  ours:     open /dev/sspN, SSP_IOC_LOAD_FW, close (stm32_ssp.ko), timed
+            in this process around those three calls;
+  dfu-util: `dfu-util -S SERIAL -a 1 -D IMAGE` (libusb through usbfs), the
+            chip's interface unbound from stm32_ssp first, timed around the
+            process.
+Both end the same way: zero-length DNLOAD, GETSTATUS (dfuMANIFEST), and a
+failing GETSTATUS once the ROM has jumped. Each download needs a chip in
+its ROM, so every download gets a fresh simulated chip.
+Marginal throughput = (big - small bytes) / (t(big) - t(small)) with a
+64-byte and a 120,000-byte payload (+ the 256-byte header), so process
+start, device open and the manifestation cancel. ROUNDS rounds alternate
+the host and the size order; the medians are reported, for sspsim's
+`fast` and `realistic` timing. Target: ours >= 1.2x dfu-util at both.
+The last line is "benchmark result: PASS|FAIL: ..."."""
+import ctypes
+import fcntl
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from e2e_lib import SSPSIM, World, run  # noqa: E402
+
+ROUNDS = 3
+TARGET = 1.2
+SIZES = (64, 120000)            # payload bytes given to sspsim mkfw --size
+PHASE_FSBL = 0x01
+MP15_FSBL_ALT = 1
+SSP_IOC_MAGIC = 0xBA
+LOAD_FW_FMT = "=IIQII"          # struct ssp_load_fw: size, flags, data, len, phase
+
+
+def ioc_w(nr, size):
+    return (1 << 30) | (size << 16) | (SSP_IOC_MAGIC << 8) | nr
+
+
+SSP_IOC_LOAD_FW = ioc_w(0x02, 24)
+
+
+def make_images(w):
+    """Signed images, same key as the world's firmware: {payload size: path}."""
+    imgs = {}
+    for n in SIZES:
+        p = w.path(f"bench-fw-{n}.stm32")
+        run([SSPSIM, "mkfw", "--out", p, "--key", w.path("oem0.pem"), "--size", str(n)], check=True)
+        imgs[n] = p
+    return imgs
+
+
+def device_of(w, serial):
+    for d in w.list_devices():
+        if d["serial"] == serial:
+            return d
+    raise RuntimeError(f"chip {serial}: not listed by sspctl list")
+
+
+def load_ours(w, serial, path):
+    """Seconds for open + SSP_IOC_LOAD_FW + close on the chip's /dev/sspN."""
+    dev = device_of(w, serial)["dev"]
+    if not dev.startswith("/dev/"):
+        dev = "/dev/" + dev
+    with open(path, "rb") as f:
+        data = f.read()
+    buf = ctypes.create_string_buffer(data, len(data))
+    arg = bytearray(struct.pack(LOAD_FW_FMT, 24, 0, ctypes.addressof(buf), len(data), PHASE_FSBL))
+    t0 = time.perf_counter()
+    fd = os.open(dev, os.O_RDWR)
+    try:
+        fcntl.ioctl(fd, SSP_IOC_LOAD_FW, arg)
+    finally:
+        os.close(fd)
+    return time.perf_counter() - t0
+
+
+def unbind(w, serial):
+    """Give the chip's DFU interface to usbfs users (dfu-util): unbind stm32_ssp."""
+    port = device_of(w, serial)["port"]
+    intf = f"{port}:1.0"
+    drv = "/sys/bus/usb/drivers/stm32_ssp"
+    if os.path.exists(os.path.join(drv, intf)):
+        with open(os.path.join(drv, "unbind"), "w") as f:
+            f.write(intf)
+
+
+def load_dfu_util(w, serial, path):
+    """Seconds of one `dfu-util -D` to the MP15 ROM's FSBL alternate."""
+    unbind(w, serial)
+    cmd = ["dfu-util", "-S", serial, "-a", str(MP15_FSBL_ALT), "-D", path]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    t = time.perf_counter() - t0
+    # The ROM jumps after manifestation, so dfu-util's last GETSTATUS fails
+    # (its exit status says so); the download itself must have finished.
+    if "Download done" not in p.stdout:
+        raise RuntimeError(f"dfu-util did not finish the download to {serial} (rc {p.returncode}):\n"
+                           + p.stdout[-2000:])
+    return t
+
+
+HOSTS = {"ours": load_ours, "dfu-util": load_dfu_util}
+
+
+def measure(w, timing, imgs, rounds=ROUNDS):
+    """{host: [marginal bytes/s per round]} and the raw times {host: {size: [s]}}."""
+    marg = {h: [] for h in HOSTS}
+    raw = {h: {n: [] for n in SIZES} for h in HOSTS}
+    nbytes = {n: os.path.getsize(imgs[n]) for n in SIZES}
+    for r in range(rounds):
+        order = list(HOSTS) if r % 2 == 0 else list(reversed(list(HOSTS)))
+        sizes = list(SIZES) if r % 2 == 0 else list(reversed(SIZES))
+        name = f"dfu-{timing}-{r}"
+        _, serials = w.sim_start(name, "mp15", len(order) * len(sizes), timing=timing)
+        chips = iter(serials)
+        t = {}
+        for h in order:
+            for n in sizes:
+                t[h, n] = HOSTS[h](w, next(chips), imgs[n])
+                raw[h][n].append(t[h, n])
+        w.sim_stop(name)
+        for h in HOSTS:
+            dt = t[h, SIZES[1]] - t[h, SIZES[0]]
+            marg[h].append((nbytes[SIZES[1]] - nbytes[SIZES[0]]) / dt if dt > 0 else float("inf"))
+        print(f"  {timing:9s} round {r + 1}: " + "; ".join(
+            f"{h} {t[h, SIZES[0]] * 1000:.0f} / {t[h, SIZES[1]] * 1000:.0f} ms "
+            f"-> {marg[h][-1] / 1024:.0f} KiB/s" for h in HOSTS), flush=True)
+    return marg, raw
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"kernel {os.uname().release}, {os.cpu_count()} CPU(s) ({cpu})"
+
+
+def bench(w, rounds=ROUNDS):
+    """Run the DFU part; returns True when the target is met."""
+    print(f"\nDFU throughput: SSP_IOC_LOAD_FW vs dfu-util, MP15 ROM, payloads {SIZES[0]} and "
+          f"{SIZES[1]} bytes (+256-byte header), {rounds} alternating rounds; {machine()}", flush=True)
+    imgs = make_images(w)
+    result = {}
+    for timing in ("fast", "realistic"):
+        marg, raw = measure(w, timing, imgs, rounds)
+        result[timing] = {h: statistics.median(v) for h, v in marg.items()}
+        result[timing]["raw"] = raw
+    ok = True
+    print("\n  timing      ours KiB/s  dfu-util KiB/s  ratio")
+    for timing in ("fast", "realistic"):
+        ours, ref = result[timing]["ours"], result[timing]["dfu-util"]
+        ratio = ours / ref
+        ok = ok and ratio >= TARGET
+        print(f"  {timing:9s} {ours / 1024:12.0f} {ref / 1024:15.0f} {ratio:6.2f}")
+        result[timing]["ratio"] = ratio
+    summary = {t: {k: v for k, v in r.items() if k != "raw"} for t, r in result.items()}
+    print("  json: " + json.dumps(summary), flush=True)
+    print(f"\nbenchmark result: {'PASS' if ok else 'FAIL'}: DFU throughput ours/dfu-util "
+          f"{result['fast']['ratio']:.2f}x fast, {result['realistic']['ratio']:.2f}x realistic "
+          f"(target >= {TARGET:.1f}x)", flush=True)
+    return ok
+
+
+def main():
+    w = World()
+    try:
+        bench(w, int(os.environ.get("BENCH_DFU_ROUNDS", ROUNDS)))
+    finally:
+        w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
