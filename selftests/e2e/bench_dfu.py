@@ -155,20 +155,28 @@ def bench(w, rounds=ROUNDS):
     for timing in ("fast", "realistic"):
         marg, raw = measure(w, timing, imgs, rounds)
         result[timing] = {h: statistics.median(v) for h, v in marg.items()}
+        # Best case: fastest big minus fastest small download. Under a loaded
+        # host (TCG, shared CPUs) the medians carry its scheduling noise.
+        for h in HOSTS:
+            dt = min(raw[h][SIZES[1]]) - min(raw[h][SIZES[0]])
+            result[timing][h + " best"] = (os.path.getsize(imgs[SIZES[1]]) -
+                                           os.path.getsize(imgs[SIZES[0]])) / dt if dt > 0 else 0.0
         result[timing]["raw"] = raw
     ok = True
-    print("\n  timing      ours KiB/s  dfu-util KiB/s  ratio")
+    print("\n  timing      ours KiB/s  dfu-util KiB/s  ratio   (best of rounds: ours, dfu-util, ratio)")
     for timing in ("fast", "realistic"):
         ours, ref = result[timing]["ours"], result[timing]["dfu-util"]
         ratio = ours / ref
         ok = ok and ratio >= TARGET
-        print(f"  {timing:9s} {ours / 1024:12.0f} {ref / 1024:15.0f} {ratio:6.2f}")
+        bo, br = result[timing]["ours best"], result[timing]["dfu-util best"]
+        print(f"  {timing:9s} {ours / 1024:12.0f} {ref / 1024:15.0f} {ratio:6.2f}   "
+              f"({bo / 1024:.0f}, {br / 1024:.0f}, {bo / br if br else 0:.2f})")
         result[timing]["ratio"] = ratio
     summary = {t: {k: v for k, v in r.items() if k != "raw"} for t, r in result.items()}
     print("  json: " + json.dumps(summary), flush=True)
     print(f"\nbenchmark result: {'PASS' if ok else 'FAIL'}: DFU throughput ours/dfu-util "
           f"{result['fast']['ratio']:.2f}x fast, {result['realistic']['ratio']:.2f}x realistic "
-          f"(target >= {TARGET:.1f}x)", flush=True)
+          f"(target >= {TARGET:.1f}x; medians of {rounds} rounds)", flush=True)
     return ok
 
 
