@@ -26,6 +26,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -110,10 +111,70 @@ def load_dfu_util(w, serial, path):
 HOSTS = {"ours": load_ours, "dfu-util": load_dfu_util}
 
 
+class Usbmon:
+    """usbmon text trace of one bus while a download runs, when debugfs and
+    usbmon are there. Per 1 KiB block: the time from DNLOAD to DNLOAD and the
+    host's turnaround (a request's completion to the next submission), as
+    medians, which a loaded machine's scheduling noise hardly moves."""
+    DIR = "/sys/kernel/debug/usb/usbmon"
+
+    @classmethod
+    def available(cls):
+        if not os.path.isdir(cls.DIR):
+            subprocess.run(["mount", "-t", "debugfs", "none", "/sys/kernel/debug"], stderr=subprocess.DEVNULL)
+            subprocess.run(["modprobe", "usbmon"], stderr=subprocess.DEVNULL)
+        return os.path.isdir(cls.DIR)
+
+    def __init__(self, bus):
+        self.data = []
+        self.done = False
+        # Non-blocking reads: a thread blocked in read() could not be stopped.
+        self.fd = os.open(os.path.join(self.DIR, f"{bus}u"), os.O_RDONLY | os.O_NONBLOCK)
+        self.th = threading.Thread(target=self._read, daemon=True)
+        self.th.start()
+        time.sleep(0.2)
+
+    def _read(self):
+        while not self.done:
+            try:
+                self.data.append(os.read(self.fd, 1 << 16))
+            except BlockingIOError:
+                time.sleep(0.005)
+            except OSError:
+                return
+
+    def stop(self):
+        time.sleep(0.3)
+        self.done = True
+        self.th.join()
+        os.close(self.fd)
+        lines = [x.split() for x in b"".join(self.data).decode(errors="replace").splitlines()]
+        ev = [(int(x[1]), x[2], x) for x in lines if len(x) > 3]
+        # Only the downloading device: "Co:BUS:DEV:EP" of its first DNLOAD.
+        dev = next((x[3].split(":")[1:3] for _, k, x in ev if k == "S" and x[5:7] == ["21", "01"]
+                    and len(x) > 9), None)
+        ev = [e for e in ev if e[2][3].split(":")[1:3] == dev]
+        block, turn, last_dn = [], [], None
+        for (t0, k0, _), (t1, k1, _) in zip(ev, ev[1:]):
+            if k0 == "C" and k1 == "S":
+                turn.append(t1 - t0)
+        for t, k, x in ev:
+            # S Co:... s 21 01 wValue wIndex wLength: a DNLOAD with data
+            if k == "S" and len(x) > 9 and x[5:7] == ["21", "01"] and x[9] != "0000":
+                if last_dn is not None:
+                    block.append(t - last_dn)
+                last_dn = t
+        if not block or not turn:
+            return None
+        return statistics.median(block), statistics.median(turn)
+
+
 def measure(w, timing, imgs, rounds=ROUNDS):
     """{host: [marginal bytes/s per round]} and the raw times {host: {size: [s]}}."""
     marg = {h: [] for h in HOSTS}
     raw = {h: {n: [] for n in SIZES} for h in HOSTS}
+    mon = {h: [] for h in HOSTS}
+    use_mon = Usbmon.available()
     nbytes = {n: os.path.getsize(imgs[n]) for n in SIZES}
     for r in range(rounds):
         order = list(HOSTS) if r % 2 == 0 else list(reversed(list(HOSTS)))
@@ -124,8 +185,13 @@ def measure(w, timing, imgs, rounds=ROUNDS):
         t = {}
         for h in order:
             for n in sizes:
-                t[h, n] = HOSTS[h](w, next(chips), imgs[n])
+                chip = next(chips)
+                m = Usbmon(device_of(w, chip)["port"].split("-")[0]) if use_mon and n == SIZES[1] else None
+                t[h, n] = HOSTS[h](w, chip, imgs[n])
                 raw[h][n].append(t[h, n])
+                got = m.stop() if m else None
+                if got:
+                    mon[h].append(got)
         w.sim_stop(name)
         for h in HOSTS:
             dt = t[h, SIZES[1]] - t[h, SIZES[0]]
@@ -133,7 +199,7 @@ def measure(w, timing, imgs, rounds=ROUNDS):
         print(f"  {timing:9s} round {r + 1}: " + "; ".join(
             f"{h} {t[h, SIZES[0]] * 1000:.0f} / {t[h, SIZES[1]] * 1000:.0f} ms "
             f"-> {marg[h][-1] / 1024:.0f} KiB/s" for h in HOSTS), flush=True)
-    return marg, raw
+    return marg, raw, mon
 
 
 def machine():
@@ -153,7 +219,11 @@ def bench(w, rounds=ROUNDS):
     imgs = make_images(w)
     result = {}
     for timing in ("fast", "realistic"):
-        marg, raw = measure(w, timing, imgs, rounds)
+        marg, raw, mon = measure(w, timing, imgs, rounds)
+        if all(mon.values()):
+            print(f"  {timing:9s} usbmon medians per 1 KiB block (3 requests): " + "; ".join(
+                f"{h} {statistics.median(b for b, _ in mon[h]) / 1000:.2f} ms, host turnaround "
+                f"{statistics.median(u for _, u in mon[h]):.0f} us per request" for h in HOSTS), flush=True)
         result[timing] = {h: statistics.median(v) for h, v in marg.items()}
         # Best case: fastest big minus fastest small download. Under a loaded
         # host (TCG, shared CPUs) the medians carry its scheduling noise.
