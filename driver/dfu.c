@@ -275,10 +275,10 @@ int ssp_dfu_upload(struct ssp_dfu *dfu, u8 *data, u16 len)
  * @dfu: the device
  * @ms: bwPollTimeout of the last GETSTATUS, capped to io_timeout_ms
  *
- * 0 means "poll again at once" (DFU 1.1 6.1.2; TF-A reports 0 after every
- * block, dfu-util polls at once). Otherwise the wait is an hrtimer, not a
- * jiffy timeout: rounding a 1 ms bwPollTimeout up to a tick would cost a
- * whole tick per block. Disconnect wakes the wait through @dfu->wait.
+ * 0 means "poll again at once" (TF-A reports 0 after every block, and
+ * dfu-util polls at once). Otherwise the wait is an hrtimer, not a jiffy
+ * timeout: a jiffy sleep lasts until the next tick, up to 4 ms at HZ=250,
+ * once per block. Disconnect wakes the wait through @dfu->wait.
  *
  * Return: 0, -ENODEV once the device is going, -EINTR on a signal.
  */
