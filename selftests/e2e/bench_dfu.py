@@ -17,6 +17,9 @@ Marginal throughput = (big - small bytes) / (t(big) - t(small)) with a
 start, device open and the manifestation cancel. ROUNDS rounds alternate
 the host and the size order; the medians are reported, for sspsim's
 `fast` and `realistic` timing. Target: ours >= 1.2x dfu-util at both.
+With usbmon (debugfs) in the VM, each big download is also traced: the
+medians per 1 KiB block and per request turnaround are printed, since a
+loaded machine's scheduling noise moves them far less than wall time.
 The last line is "benchmark result: PASS|FAIL: ..."."""
 import ctypes
 import fcntl
@@ -170,7 +173,8 @@ class Usbmon:
 
 
 def measure(w, timing, imgs, rounds=ROUNDS):
-    """{host: [marginal bytes/s per round]} and the raw times {host: {size: [s]}}."""
+    """{host: [marginal bytes/s per round]}, the raw times {host: {size: [s]}}
+    and the usbmon medians of each big download {host: [(block us, turnaround us)]}."""
     marg = {h: [] for h in HOSTS}
     raw = {h: {n: [] for n in SIZES} for h in HOSTS}
     mon = {h: [] for h in HOSTS}
