@@ -5,9 +5,12 @@
  * every wait is interruptible, bounded by io_timeout_ms and re-checks the
  * DISCONNECTING bit. The quirks of the ST DFU (spec 2.1) are handled here:
  * uploads ask for 512 bytes, CLRSTATUS is only sent in dfuERROR, and
- * bwPollTimeout is honoured between GETSTATUS requests.
+ * bwPollTimeout is honoured exactly between GETSTATUS requests (0: at once).
  */
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
 
@@ -267,17 +270,32 @@ int ssp_dfu_upload(struct ssp_dfu *dfu, u8 *data, u16 len)
 	return ret;
 }
 
-/* Sleep bwPollTimeout (at least 1 ms, at most io_timeout_ms). */
+/**
+ * ssp_dfu_poll_sleep() - wait bwPollTimeout before the next GETSTATUS
+ * @dfu: the device
+ * @ms: bwPollTimeout of the last GETSTATUS, capped to io_timeout_ms
+ *
+ * 0 means "poll again at once" (TF-A reports 0 after every block, and
+ * dfu-util polls at once). Otherwise the wait is an hrtimer, not a jiffy
+ * timeout: a jiffy sleep lasts until the next tick, up to 4 ms at HZ=250,
+ * once per block. Disconnect wakes the wait through @dfu->wait.
+ *
+ * Return: 0, -ENODEV once the device is going, -EINTR on a signal.
+ */
 int ssp_dfu_poll_sleep(struct ssp_dfu *dfu, u32 ms)
 {
-	long ret;
+	int ret = 0;
 
-	ms = clamp(ms, 1U, ssp_io_timeout());
-	ret = wait_event_interruptible_timeout(dfu->wait, ssp_dfu_gone(dfu),
-					       msecs_to_jiffies(ms));
+	ms = min(ms, ssp_io_timeout());
+	if (ms)
+		ret = wait_event_interruptible_hrtimeout(dfu->wait,
+							 ssp_dfu_gone(dfu),
+							 ms_to_ktime(ms));
 	if (ssp_dfu_gone(dfu))
 		return -ENODEV;
-	return ret < 0 ? -EINTR : 0;
+	if (ret == -ERESTARTSYS || signal_pending(current))
+		return -EINTR;
+	return 0;
 }
 
 /*

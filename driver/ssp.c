@@ -328,7 +328,7 @@ void ssp_boot_work(struct work_struct *work)
 	dfu = slot->dfu;
 	if (!dfu || ssp_dfu_gone(dfu) || !ssp_slot_booting(slot))
 		goto out;
-	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_POLL_MS * 10) : -ENOMEM;
+	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_IDENT_TIMEOUT_MS) : -ENOMEM;
 	if (!ret && id->stage == SSP_STAGE_FSBL) {
 		dfu->id = *id;
 		ssp_boot_done(slot, id);

@@ -14,7 +14,9 @@ free ones: the hub thread of one root hub enumerates its devices one at a
 time, so the kernel log's enumeration overlap and the number of root hubs
 used are printed too. A benchmark, not a test: the last line states
 PASS/FAIL against the target; the exit status is non-zero only when a
-measurement could not be made."""
+measurement could not be made.
+Then the DFU throughput part (bench_dfu.py): SSP_IOC_LOAD_FW against
+dfu-util, with its own PASS/FAIL line."""
 import json
 import os
 import statistics
@@ -25,6 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from e2e_lib import SSPCTL, World  # noqa: E402
+import bench_dfu  # noqa: E402
 
 ROUNDS = 3
 TARGET = 1.5
@@ -169,6 +172,11 @@ def main():
         print(f"  {key:28s} {one[key]:8.2f} {eight.get(key, 0):8.2f} {fast.get(key, 0):6.2f}")
     print(f"\nbenchmark result: {'PASS' if ratio <= TARGET else 'FAIL'}: 8 chips in parallel take "
           f"{ratio:.2f}x the time of 1 chip (target <= {TARGET:.2f}x)")
+    w = World()
+    try:
+        bench_dfu.bench(w)
+    finally:
+        w.close()
     return 0
 
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -58,6 +59,7 @@ struct watch {
 	size_t nslots;
 	unsigned int running, finished;
 	struct ssp_notify_counts counts;	/* for STATUS= (running: see above) */
+	int done_fd;		/* eventfd: a run finished (wakes run_loop) */
 };
 
 struct job {
@@ -192,6 +194,8 @@ static void *chip_thread(void *arg)
 	w->running--;
 	w->finished++;
 	count_result_locked(w, j->chip.result);
+	if (eventfd_write(w->done_fd, 1))
+		watch_error(w, "eventfd: %s", strerror(errno));
 	/* A chip that waited for a free job slot goes now. */
 	for (size_t i = 0; i < w->nslots; i++) {
 		if (w->slots[i].pending && !w->slots[i].running) {
@@ -340,10 +344,12 @@ static int parse_count(const char *s, unsigned int *out)
 static int run_loop(struct watch *w, struct ssp_events *ev, int sfd)
 {
 	struct ssp_err e = { 0 };
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = ssp_events_fd(ev), .events = POLLIN },
 		{ .fd = sfd, .events = POLLIN },
+		{ .fd = w->done_fd, .events = POLLIN },
 	};
+	eventfd_t n;
 
 	for (;;) {
 		int done;
@@ -353,10 +359,13 @@ static int run_loop(struct watch *w, struct ssp_events *ev, int sfd)
 		pthread_mutex_unlock(&w->lock);
 		if (done)
 			return 0;
-		if (poll(pfd, 2, 500) < 0 && errno != EINTR)
+		/* Every wake-up is an event: no periodic re-check of the count. */
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			return -errno;
 		if (pfd[1].revents & POLLIN)
 			return 0;
+		if (pfd[2].revents & POLLIN)
+			eventfd_read(w->done_fd, &n);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		int ret = ssp_events_recv(ev, on_event, w, &e);
@@ -385,7 +394,7 @@ static int cmd_watch(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = WATCH_DEFAULT_CONFIG;
-	struct watch w = { .out = stdout, .max_attempts = WATCH_MAX_ATTEMPTS };
+	struct watch w = { .out = stdout, .max_attempts = WATCH_MAX_ATTEMPTS, .done_fd = -1 };
 	struct ssp_config *cfg;
 	struct provision_args a;
 	struct ssp_events *ev = NULL;
@@ -456,6 +465,11 @@ static int cmd_watch(int argc, char **argv)
 		watch_error(&w, "signalfd: %s", strerror(errno));
 		goto out_ctx;
 	}
+	w.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w.done_fd < 0) {
+		fprintf(stderr, "sspctl watch: eventfd: %s\n", strerror(errno));
+		goto out_sfd;
+	}
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.idle, NULL);
 	w.p = progress_new(w.json ? PROGRESS_JSON : w.journal ? PROGRESS_JOURNAL : PROGRESS_LOG,
@@ -503,6 +517,8 @@ out_stop:
 	pthread_cond_destroy(&w.idle);
 	pthread_mutex_destroy(&w.lock);
 out_sfd:
+	if (w.done_fd >= 0)
+		close(w.done_fd);
 	close(sfd);
 out_ctx:
 	ssp_prov_ctx_fini(&w.ctx);
