@@ -2,7 +2,8 @@
 /*
  * stm32_ssp: the DFU engine. Every request is a control URB on the
  * device's anchor, so disconnect ends it at once by poisoning the anchor;
- * every wait is interruptible, bounded by io_timeout_ms and re-checks the
+ * every wait is killable (a transfer half done is not abandoned for a
+ * handled signal), bounded by io_timeout_ms and re-checks the
  * DISCONNECTING bit. The quirks of the ST DFU (spec 2.1) are handled here:
  * uploads ask for 512 bytes, CLRSTATUS is only sent in dfuERROR, and
  * bwPollTimeout is honoured exactly between GETSTATUS requests (0: at once).
@@ -138,8 +139,8 @@ static int ssp_dfu_xfer(struct ssp_dfu *dfu, bool in, u8 type, u8 request,
 		usb_free_urb(urb);
 		return ssp_dfu_status_err(dfu, ret);
 	}
-	left = wait_for_completion_interruptible_timeout(&done,
-							 msecs_to_jiffies(timeout_ms));
+	left = wait_for_completion_killable_timeout(&done,
+						    msecs_to_jiffies(timeout_ms));
 	if (left <= 0)
 		usb_kill_urb(urb);	/* returns once the URB is given back */
 	if (ssp_dfu_gone(dfu))
@@ -280,20 +281,20 @@ int ssp_dfu_upload(struct ssp_dfu *dfu, u8 *data, u16 len)
  * timeout: a jiffy sleep lasts until the next tick, up to 4 ms at HZ=250,
  * once per block. Disconnect wakes the wait through @dfu->wait.
  *
- * Return: 0, -ENODEV once the device is going, -EINTR on a signal.
+ * Return: 0, -ENODEV once the device is going, -EINTR on a fatal signal.
  */
 int ssp_dfu_poll_sleep(struct ssp_dfu *dfu, u32 ms)
 {
 	int ret = 0;
 
 	ms = min(ms, ssp_io_timeout());
-	if (ms)
-		ret = wait_event_interruptible_hrtimeout(dfu->wait,
-							 ssp_dfu_gone(dfu),
-							 ms_to_ktime(ms));
+	/* wait_event_interruptible_hrtimeout(), killable only (see the top) */
+	if (ms && !ssp_dfu_gone(dfu))
+		ret = __wait_event_hrtimeout(dfu->wait, ssp_dfu_gone(dfu),
+					     ms_to_ktime(ms), TASK_KILLABLE);
 	if (ssp_dfu_gone(dfu))
 		return -ENODEV;
-	if (ret == -ERESTARTSYS || signal_pending(current))
+	if (ret == -ERESTARTSYS || fatal_signal_pending(current))
 		return -EINTR;
 	return 0;
 }
