@@ -45,7 +45,7 @@ def show_otp(w, serial):
     want_sec = le_words(w.secrets)
     closed = m["closed"](o.get(0, 0))
     success = bool(o.get(m["ssp_word"], 0) & m["success"])
-    what = "SHA-256(OEM public key)" if series == "mp15" else "rpkth (hash of the 8-key table)"
+    what = "SHA-256(OEM public key)" if series == "mp15" else "PKHTH (hash of the 8-key hash table)"
     print(f"{BOLD}{serial}{END} ({series})")
     print(f"  PKH      words 24-31: {' '.join(f'{v:08X}' for v in pkh)}  {mark(pkh == want_pkh)} = {what}")
     print(f"  RMA      word 56:     {rma:08X}  {mark(rma == want_rma)} = unlock 0x{RMA_UNLOCK:04X}, relock 0x{RMA_RELOCK:04X}")

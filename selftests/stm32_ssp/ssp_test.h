@@ -367,9 +367,7 @@ static inline int make_blob(enum ssp_series series, const struct ssp_cert *cert,
 	if (series == SSP_SERIES_MP15) {
 		memcpy(pl.oem_pub, w_oem_pub, SSP_PUB_LEN);
 	} else {
-		const uint8_t *keys[SSP_MP13_OEM_KEYS] = { w_oem_pub };
-
-		ret = ssp_rpkth(keys, pl.rpkth);
+		ret = ssp_pkhth_from_keys(&w_oem_pub, 1, pl.rpkth);
 		if (ret)
 			return ret;
 	}

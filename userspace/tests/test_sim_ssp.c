@@ -18,12 +18,10 @@ struct flow {
 
 static void plain_init(struct tsim *t, struct ssp_payload_plain *p, size_t nsecrets)
 {
-	const uint8_t *keys[SSP_MP13_OEM_KEYS] = { t->oem_pub };
-
 	memset(p, 0, sizeof(*p));
 	p->series = t->chip.series;
 	memcpy(p->oem_pub, t->oem_pub, SSP_PUB_LEN);
-	ssp_rpkth(keys, p->rpkth);
+	ssp_pkhth_from_keys(&t->oem_pub, 1, p->rpkth);
 	p->rma_word = 0xFFFFFFFF;	/* masked to 29:0 on MP15 */
 	p->secrets_len = nsecrets;
 	for (size_t i = 0; i < nsecrets; i++)
