@@ -189,7 +189,7 @@ def stm32_build(d, payload, entry, load, imgver, bintype, k_label):
     struct.pack_into("<IIIxxxxIxxxxIII", hdr, 72, 0x00010000, len(payload), entry, load,
                      imgver, 0, 1)
     hdr[108:172] = pub_raw(priv_key(d))
-    hdr[254] = bintype
+    hdr[255] = bintype
     hdr[4:68] = ecdsa_sign(d, sha256(bytes(hdr[72:]), payload), k_label)
     return bytes(hdr) + payload
 

@@ -75,7 +75,7 @@ def main():
               f"{sec13.replace(w.root, '$DEMO')} ({os.path.getsize(sec13)} bytes)")
 
         title("Provisioning all 4 chips in parallel")
-        rc = sh(w, "provision", "--fw", w.fw, "--pin-file", w.pin_file,
+        rc = sh(w, "provision", *w.fw_args, "--pin-file", w.pin_file,
                 "--secrets", sec15, "--hsm", h15, "--secrets", sec13, "--hsm", h13,
                 "--all", "--text")
         ok &= rc == 0

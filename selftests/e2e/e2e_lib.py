@@ -141,8 +141,16 @@ class World:
         self.secrets = b"".join(struct.pack("<I", w) for w in words)
         with open(self.path("secrets.bin"), "wb") as f:
             f.write(self.secrets)
+        # The SSP firmware in the header each ROM takes: MP15 v1.0 signed by key 0;
+        # MP13 v2.0 signed by key 0, its authentication extension holding the 8-key table.
         self.fw = self.path("ssp-fw.stm32")
         run([SSPSIM, "mkfw", "--out", self.fw, "--key", self.path("oem0.pem")], check=True)
+        self.fw13 = self.path("ssp-fw-mp13.stm32")
+        cmd = [SSPSIM, "mkfw", "--series", "mp13", "--out", self.fw13, "--key", self.path("oem0.pem")]
+        for i in range(MP13_TABLE_KEYS):
+            cmd += ["--table", self.path(f"oem{i}-pub.pem")]
+        run(cmd, check=True)
+        self.fw_args = ["--fw", f"mp15={self.fw}", "--fw", f"mp13={self.fw13}"]
 
     # ---- chips ----
     def list_devices(self):
@@ -254,7 +262,7 @@ class World:
     # ---- provisioning ----
     def provision(self, series_inputs, devs=None, extra=(), timeout=900):
         """series_inputs: [(secrets, hsm_dir)]. Returns (rc, results by serial, events, stderr)."""
-        cmd = [SSPCTL, "provision", "--fw", self.fw, "--pin-file", self.pin_file, "--json"]
+        cmd = [SSPCTL, "provision", *self.fw_args, "--pin-file", self.pin_file, "--json"]
         for sec, hsm in series_inputs:
             cmd += ["--secrets", sec, "--hsm", hsm]
         cmd += list(extra)

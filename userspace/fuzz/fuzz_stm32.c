@@ -1,41 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The STM32 image parsers on arbitrary images: ssp_stm32_parse() and
- * ssp_stm32_verify() (formats.h, v1), and ssp_stm32_image_parse() with the
- * signature and key-table checks behind it (stm32_image.h, v1.0 and
+ * The STM32 image parser on arbitrary images: ssp_stm32_image_parse() with
+ * the signature and key-table checks behind it (stm32_image.h, v1.0 and
  * v2.0/v2.2 with TLV extensions).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "crypto.h"
-#include "formats.h"
 #include "fuzz.h"
 #include "stm32_image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_formats_v1(const uint8_t *data, size_t size)
-{
-	struct ssp_stm32_image img;
-	uint32_t sum = 0;
-	size_t i;
-	int ret;
-
-	ret = ssp_stm32_parse(data, size, &img);
-	if (ret) {
-		FUZZ_CHECK(ret == -EINVAL);
-		FUZZ_CHECK(ssp_stm32_verify(data, size) == -EINVAL);
-		return;
-	}
-	FUZZ_CHECK(img.payload == data + SSP_STM32_HDR_SIZE);
-	FUZZ_CHECK(img.image_length == size - SSP_STM32_HDR_SIZE);
-	for (i = 0; i < img.image_length; i++)
-		sum += img.payload[i];
-	FUZZ_CHECK(sum == ssp_get_le32(data + SSP_STM32_OFF_CSUM));
-	ret = ssp_stm32_verify(data, size);
-	FUZZ_CHECK(ret == 0 || ret == -EBADMSG || ret == -EINVAL);
-}
 
 static void fuzz_image(const uint8_t *data, size_t size)
 {
@@ -74,7 +50,6 @@ static void fuzz_image(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_formats_v1(data, size);
 	fuzz_image(data, size);
 	return 0;
 }

@@ -77,7 +77,10 @@ enum ssp_series {
 #define SSP_RMA_WORD(unlock, relock) \
 	(((uint32_t)(unlock) & 0x7FFF) | (((uint32_t)(relock) & 0x7FFF) << 15))
 
-/* STM32 image header v1 (spec §7.2). */
+/*
+ * STM32 image header v1 (spec §7.2, image-header-and-otp.md §A.2); the v2
+ * layout and the signed ranges are in stm32_image.h/.c.
+ */
 #define SSP_STM32_HDR_SIZE	256
 #define SSP_STM32_MAGIC		0x324D5453u	/* "STM2" */
 #define SSP_STM32_HDR_V1	0x00010000u
@@ -91,10 +94,9 @@ enum ssp_series {
 #define SSP_STM32_OFF_OPTIONS	100
 #define SSP_STM32_OFF_ALGO	104
 #define SSP_STM32_OFF_PUBK	108
-#define SSP_STM32_OFF_BINTYPE	254
+#define SSP_STM32_OFF_BINTYPE	255	/* u8; the last header byte */
 #define SSP_STM32_OPT_NO_SIG	(1u << 0)
 #define SSP_STM32_ALGO_P256	1
-#define SSP_STM32_SIGNED_FROM	72	/* signature covers hdr[72..255] || payload */
 
 /* OTP word map (spec §4.6). */
 struct ssp_otp_map {

@@ -226,3 +226,110 @@ int ssp_stm32_image_pkhth(const struct ssp_stm32_info *info, uint8_t out[SSP_HAS
 		return -EBADMSG;
 	return ssp_pkhth_from_table(&a->pkh[0][0], a->nb_pk, out);
 }
+
+size_t ssp_stm32_header_size(uint32_t hv)
+{
+	if (hv == SSP_STM32_HV_1_0)
+		return SSP_STM32_HDR_SIZE;
+	if (hv == SSP_STM32_HV_2_0 || hv == SSP_STM32_HV_2_2)
+		return SSP_STM32_V2_HDR_SIZE;
+	return 0;
+}
+
+/* v2 extensions: authentication (when signed) then padding up to 512 bytes. */
+static int build_v2_extensions(const struct ssp_stm32_params *p, const uint8_t *pub, uint8_t *h)
+{
+	uint32_t off = SSP_STM32_V2_BASE_SIZE, flags = SSP_STM32_EXTF_PADDING, alen;
+	const uint8_t (*table)[SSP_PUB_LEN] = p->table ? p->table : (const uint8_t (*)[SSP_PUB_LEN])pub;
+	size_t n = p->table ? p->table_len : 1, i, idx = n;
+	uint8_t *a = h + off;
+	int ret;
+
+	if (pub) {
+		if (n < 1 || n > SSP_MP13_PKH_TABLE_MAX)
+			return -EINVAL;
+		for (i = 0; i < n && idx == n; i++)
+			if (!memcmp(table[i], pub, SSP_PUB_LEN))
+				idx = i;
+		if (idx == n)
+			return -ENOKEY;
+		alen = SSP_STM32_AUTH_FIXED_LEN + n * SSP_HASH_LEN;
+		ssp_put_le32(a, SSP_STM32_EXT_AUTH);
+		ssp_put_le32(a + 4, alen);
+		ssp_put_le32(a + 8, (uint32_t)idx);
+		ssp_put_le32(a + 12, (uint32_t)n);
+		ssp_put_le32(a + 16, SSP_KEY_ALGO_P256);
+		memcpy(a + 20, pub, SSP_PUB_LEN);
+		for (i = 0; i < n; i++) {
+			ret = ssp_mp13_key_hash(SSP_KEY_ALGO_P256, table[i],
+						a + SSP_STM32_AUTH_FIXED_LEN + i * SSP_HASH_LEN);
+			if (ret)
+				return ret;
+		}
+		off += alen;
+		flags |= SSP_STM32_EXTF_AUTH;
+	}
+	/* 8 keys leave 44 bytes: room for the padding TLV, as §A.6 works out. */
+	ssp_put_le32(h + off, SSP_STM32_EXT_PADDING);
+	ssp_put_le32(h + off + 4, SSP_STM32_V2_HDR_SIZE - off);
+	ssp_put_le32(h + SSP_STM32_V2_OFF_EXT_FLAGS, flags);
+	ssp_put_le32(h + SSP_STM32_V2_OFF_EXT_LEN, SSP_STM32_V2_HDR_SIZE - SSP_STM32_V2_BASE_SIZE);
+	ssp_put_le32(h + SSP_STM32_V2_OFF_BINTYPE, p->binary_type);
+	return 0;
+}
+
+int ssp_stm32_image_build(const struct ssp_stm32_params *p, const void *payload,
+			  size_t payload_len, const uint8_t priv[SSP_PRIV_LEN],
+			  uint8_t *out, size_t out_len)
+{
+	size_t hsize = ssp_stm32_header_size(p->header_version);
+	bool v1 = p->header_version == SSP_STM32_HV_1_0;
+	struct ssp_stm32_info info;
+	uint8_t pub[SSP_PUB_LEN], h[SSP_HASH_LEN];
+	int ret;
+
+	if (!hsize || payload_len > UINT32_MAX - hsize || out_len != hsize + payload_len)
+		return -EINVAL;
+	/* Unsigned v1 images are allowed only when they say so. */
+	if (v1 && !priv && !(p->option_flags & SSP_STM32_OPT_NO_SIG))
+		return -EINVAL;
+	if (priv) {
+		ret = ssp_ec_pub_from_priv(priv, pub);
+		if (ret)
+			return ret;
+	}
+	memset(out, 0, hsize);
+	if (payload_len)	/* payload may be NULL when empty */
+		memmove(out + hsize, payload, payload_len);
+	ssp_put_le32(out, SSP_STM32_MAGIC);
+	ssp_put_le32(out + SSP_STM32_OFF_CSUM, byte_sum(out + hsize, payload_len));
+	ssp_put_le32(out + SSP_STM32_OFF_HDRVER, p->header_version);
+	ssp_put_le32(out + SSP_STM32_OFF_LEN, (uint32_t)payload_len);
+	ssp_put_le32(out + SSP_STM32_OFF_ENTRY, p->entry_point);
+	ssp_put_le32(out + SSP_STM32_OFF_LOAD, p->load_address);
+	ssp_put_le32(out + SSP_STM32_OFF_IMGVER, p->image_version);
+	if (v1) {
+		ssp_put_le32(out + SSP_STM32_OFF_OPTIONS, p->option_flags);
+		ssp_put_le32(out + SSP_STM32_OFF_ALGO, SSP_KEY_ALGO_P256);
+		if (priv)
+			memcpy(out + SSP_STM32_OFF_PUBK, pub, SSP_PUB_LEN);
+		out[SSP_STM32_OFF_BINTYPE] = (uint8_t)p->binary_type;
+	} else {
+		ret = build_v2_extensions(p, priv ? pub : NULL, out);
+		if (ret)
+			goto fail;
+	}
+	if (!priv)
+		return 0;
+	/* Sign what the parser will read back, over the one signed range. */
+	ret = ssp_stm32_image_parse(out, out_len, &info);
+	if (!ret)
+		ret = ssp_stm32_signed_digest(out, &info, h);
+	if (!ret)
+		ret = ssp_ecdsa_sign(priv, h, out + SSP_STM32_OFF_SIG);
+	if (!ret)
+		return 0;
+fail:
+	memset(out, 0, out_len);
+	return ret;
+}

@@ -88,6 +88,15 @@ struct ssp_stm32_info {
  */
 int ssp_stm32_image_parse(const void *buf, size_t len, struct ssp_stm32_info *out);
 
+/*
+ * The header version a series' ROM takes (BOOT_API_HEADER_VERSION; each ROM
+ * checks for the one it knows): v1.0 MP15, v2.0 MP13.
+ */
+static inline uint32_t ssp_stm32_rom_header_version(enum ssp_series s)
+{
+	return s == SSP_SERIES_MP13 ? SSP_STM32_HV_2_0 : SSP_STM32_HV_1_0;
+}
+
 /* "1.0", "2.0", "2.2", "2.3" or "0x%08x" into a buffer of at least 12 bytes. */
 const char *ssp_stm32_version_name(uint32_t header_version, char buf[12]);
 
@@ -105,6 +114,38 @@ int ssp_stm32_signed_digest(const uint8_t *img, const struct ssp_stm32_info *inf
  * (v2 without an authentication extension), -EINVAL not P-256.
  */
 int ssp_stm32_image_verify(const uint8_t *img, const struct ssp_stm32_info *info);
+
+/* Header size a writer uses for a version: 256 (v1.0), 512 (v2.0/v2.2), 0 otherwise. */
+size_t ssp_stm32_header_size(uint32_t header_version);
+
+/* What the builder writes besides the payload. */
+struct ssp_stm32_params {
+	uint32_t header_version;		/* SSP_STM32_HV_1_0, _2_0 or _2_2 */
+	uint32_t entry_point;
+	uint32_t load_address;
+	uint32_t image_version;
+	uint32_t binary_type;			/* v1 keeps the low byte */
+	uint32_t option_flags;			/* v1 only */
+	/*
+	 * v2 signed: the key table of the authentication extension, 1..8 keys
+	 * in order, which must hold the signing key; NULL = the signing key alone.
+	 */
+	const uint8_t (*table)[SSP_PUB_LEN];
+	size_t table_len;
+};
+
+/*
+ * Build header + payload into out (out_len must be the header size +
+ * payload_len). priv signs with P-256: v1 puts its key in the header, v2
+ * writes the authentication extension (pk_idx = the key's place in the
+ * table) and a padding extension up to 512 bytes. priv NULL writes an
+ * unsigned image: v1 must then carry SSP_STM32_OPT_NO_SIG, v2 gets the
+ * padding extension only (the tools' default, §A.11). -EINVAL for bad
+ * parameters, -ENOKEY when the signing key is not in the table.
+ */
+int ssp_stm32_image_build(const struct ssp_stm32_params *p, const void *payload,
+			  size_t payload_len, const uint8_t priv[SSP_PRIV_LEN],
+			  uint8_t *out, size_t out_len);
 
 /*
  * The MP13 PKHTH the image's table implies (ssp_pkhth_from_table()), after

@@ -150,7 +150,7 @@ static int pkhth_from_image(const char *cmd, const char *path, uint8_t pkhth[SSP
 			cmd, path);
 		goto fail;
 	}
-	if (ret || info.header_version != SSP_STM32_HV_2_0) {
+	if (ret || info.header_version != ssp_stm32_rom_header_version(SSP_SERIES_MP13)) {
 		fprintf(stderr, "sspctl %s: image %s: STM32 header version %s, but the MP13 ROM takes header v2.0, whose authentication extension holds the key table; give an MP13 image or the keys with --oem-key\n",
 			cmd, path, ssp_stm32_version_name(info.header_version, ver));
 		goto fail;

@@ -120,7 +120,7 @@ check "--help lists the hsm, secrets and audit commands" 0 "hsm .*secrets|secret
 expect "--help lists audit, hsm and secrets" bash -c "'$SSPCTL' --help | grep -q '^  audit' && '$SSPCTL' --help | grep -q '^  hsm' && '$SSPCTL' --help | grep -q '^  secrets'"
 check "--version prints the version and crypto profile" 0 "^sspctl .*ssp-v1" "$SSPCTL" --version
 check "an unknown command is a usage error naming it" 2 'unknown command "frobnicate"' "$SSPCTL" frobnicate
-for c in hsm secrets audit; do
+for c in hsm secrets audit fw; do
 	expect "sspctl $c --help fits on one screen (<= 24 lines of <= 80 columns)" \
 		bash -c "'$SSPCTL' $c --help | awk 'length > 80 { bad = 1 } END { exit bad || NR > 24 || NR < 3 }'"
 done
@@ -282,6 +282,29 @@ check "secrets build refuses two OEM keys for MP15 (usage)" 2 "exactly one --oem
 check "secrets build without --out is a usage error" 2 "are all required" \
 	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin
 expect "refused builds wrote no file" test ! -e d.ssp
+
+# --- fw info ---
+check "fw info (signed v2.0, python): version, ROM, fields" 0 \
+	"header version: +v2.0 \(512-byte header\), for the STM32MP13 ROM" "$SSPCTL" fw info fw2.stm32
+expect "... the key table and the PKHTH it implies" \
+	bash -c "grep -q 'authentication: *key 2 of 8, algorithm 1 (P-256)' out.txt && grep -q '^MP13 PKHTH: *$pkhth8\$' out.txt"
+expect "... the trailing padding, binary type and entry point" \
+	bash -c "grep -q 'padding: *12 bytes after the image' out.txt && grep -q 'binary type: *0x10 (TF-A)' out.txt && grep -q 'entry point: *0x2ffe0000' out.txt"
+expect "... and a valid signature (the INFERRED v2.0 range)" grep -q "^signature: *valid (over header" out.txt
+check "fw info (signed v1.0, python): MP15 ROM, key, PKH" 0 "header version: +v1.0 \(256-byte header\), for the STM32MP15 ROM" \
+	"$SSPCTL" fw info fw1.stm32
+expect "... the MP15 PKH is SHA-256 of the header key" \
+	grep -q "^MP15 PKH: *$(python3 -c "import hashlib,sys; d=open('fw1.stm32','rb').read(); print(hashlib.sha256(d[108:172]).hexdigest())")\$" out.txt
+expect "... binary type read from byte 255, signature valid" \
+	bash -c "grep -q 'binary type: *0x10' out.txt && grep -q '^signature: *valid\$' out.txt"
+check "fw info (the unsigned v2.0 worked example of A.12): no key table, unsigned" 0 \
+	"authentication: +none \(unsigned image" "$SSPCTL" fw info a12.stm32
+expect "... entry 0x2ffe0001, load 0x2ffe0000, length 4" \
+	bash -c "grep -q 'entry point: *0x2ffe0001' out.txt && grep -q 'load address: *0x2ffe0000' out.txt && grep -q 'image length: *4 bytes, checksum 0x000002a4' out.txt && grep -q '^signature: *none' out.txt"
+python3 -c "import sys; d=bytearray(open('fw2.stm32','rb').read()); d[5]^=1; open('fw2-badsig.stm32','wb').write(d)"
+check "fw info: a signature that does not verify is INVALID, exit 1" 1 "^signature: +INVALID" "$SSPCTL" fw info fw2-badsig.stm32
+check "fw info: a file that is not an image is refused, exit 1" 1 "s10.bin: not a valid STM32 image" "$SSPCTL" fw info s10.bin
+check "fw info without a file is a usage error" 2 "exactly one image FILE" "$SSPCTL" fw info
 
 echo "1..$n"
 [[ $fails -eq 0 ]]
