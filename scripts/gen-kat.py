@@ -146,8 +146,35 @@ def payload_seal(key_field, rma, secrets, oem_key, nonce, size=None):
     return aad + tag + ct + bytes(152 - len(ct))
 
 
-def rpkth(keys):
-    return sha256(b"".join(sha256(k if k is not None else bytes(64)) for k in keys))
+def mp13_key_hash(pub, algo=1):
+    """An MP13 key-hash table entry: SHA-256(LE32(algo) || X || Y) (§A.6)."""
+    return sha256(struct.pack("<I", algo), pub)
+
+
+def pkhth(keys):
+    """MP13 oem_rpkth, the PKHTH: SHA-256 of the table of key hashes, in table order."""
+    return sha256(b"".join(mp13_key_hash(k) for k in keys))
+
+
+# image-header-and-otp.md §A.8, with the P-256 generator G as the key: the
+# generator checks its own formulas against the spec's values before it writes.
+SPEC_G = bytes.fromhex(
+    "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+    "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+SPEC_A8 = {
+    "mp15_pkh": "d875db7def232236aec738c6b0bb3e80142f5d0fd8f4df24fed6eef5cbb50d9f",
+    "mp13_pk_hash": "d4135802721a9179460fdd49af6bfe21e05698ff49538ebdd7f34a535f175386",
+    "pkhth1": "a208952e1c4b33d698acf55f36e63fd2caafa4c262d56a0a9d05a883788d0dcf",
+    "pkhth8": "84ac9af8cf92c62496bc3eaac50dc5fbe8d69ae17f0bf52209a6986c407425d3",
+}
+
+
+def check_spec_a8():
+    assert pub_raw(priv_key((1).to_bytes(32, "big"))) == SPEC_G
+    assert sha256(SPEC_G).hex() == SPEC_A8["mp15_pkh"]
+    assert mp13_key_hash(SPEC_G).hex() == SPEC_A8["mp13_pk_hash"]
+    assert pkhth([SPEC_G]).hex() == SPEC_A8["pkhth1"]
+    assert pkhth([SPEC_G] * 8).hex() == SPEC_A8["pkhth8"]
 
 
 def cert_build(chip_id, counter, key_index, chip_pub, st_d):
@@ -162,12 +189,34 @@ def stm32_build(d, payload, entry, load, imgver, bintype, k_label):
     struct.pack_into("<IIIxxxxIxxxxIII", hdr, 72, 0x00010000, len(payload), entry, load,
                      imgver, 0, 1)
     hdr[108:172] = pub_raw(priv_key(d))
-    hdr[254] = bintype
+    hdr[255] = bintype
+    hdr[4:68] = ecdsa_sign(d, sha256(bytes(hdr[72:]), payload), k_label)
+    return bytes(hdr) + payload
+
+
+def stm32_build_v2(d, table_keys, pk_idx, payload, entry, load, imgver, bintype, k_label):
+    """STM32 header v2.0 (§A.3, §A.6): base header, authentication extension
+    with the key-hash table, padding extension to 512 bytes, signed over
+    header[72..512) || payload (the INFERRED v2.0 range of §A.8)."""
+    hdr = bytearray(512)
+    pub = pub_raw(priv_key(d))
+    assert table_keys[pk_idx] == pub
+    struct.pack_into("<I", hdr, 0, STM32_MAGIC)
+    struct.pack_into("<I", hdr, 68, sum(payload) & 0xFFFFFFFF)
+    struct.pack_into("<IIIIIIIIII", hdr, 72, 0x00020000, len(payload), entry, 0, load, 0,
+                     imgver, 0x80000001, 0x180, bintype)
+    auth = struct.pack("<III", pk_idx, len(table_keys), 1) + pub
+    auth += b"".join(mp13_key_hash(k) for k in table_keys)
+    auth = struct.pack("<II", 0x02005453, 8 + len(auth)) + auth
+    pad = struct.pack("<II", 0xFFFF5453, 0x180 - len(auth))
+    hdr[128:128 + len(auth)] = auth
+    hdr[128 + len(auth):128 + len(auth) + 8] = pad
     hdr[4:68] = ecdsa_sign(d, sha256(bytes(hdr[72:]), payload), k_label)
     return bytes(hdr) + payload
 
 
 def gen(outdir):
+    check_spec_a8()
     v = []
 
     def put(name, value):
@@ -243,16 +292,24 @@ def gen(outdir):
     put("pl15.secrets", secrets)
     put("pl15.payload", payload_seal(oem_pub, rma, secrets, oem_key, nonce))
 
-    comment("Payload MP13 (212 bytes): 3 of 8 OEM keys, RMA word || 20 secret bytes")
-    keys = [pub_raw(priv_key(scalar("oem13.%d" % i))) if i < 3 else None for i in range(8)]
+    comment("Payload MP13 (212 bytes): a table of 3 OEM keys, RMA word || 20 secret bytes")
+    keys = [pub_raw(priv_key(scalar("oem13.%d" % i))) for i in range(3)]
     for i in range(3):
         put("pl13.key%d" % i, keys[i])
-    r = rpkth(keys)
+    r = pkhth(keys)
     secrets13 = fixed("secrets13", 20)
     put("pl13.rpkth", r)
     put("pl13.rma", rma)
     put("pl13.secrets", secrets13)
     put("pl13.payload", payload_seal(r, rma, secrets13, oem_key, nonce))
+
+    comment("MP13 PKHTH (spec 7.1): 8 OEM keys, H_i = SHA-256(LE32(1)||X_i||Y_i), PKHTH = SHA-256(H_0..H_7)")
+    keys8 = [pub_raw(priv_key(scalar("pkhth.%d" % i))) for i in range(8)]
+    for i in range(8):
+        put("pkhth8.key%d" % i, keys8[i])
+    put("pkhth8.table", b"".join(mp13_key_hash(k) for k in keys8))
+    put("pkhth8.pkhth", pkhth(keys8))
+    put("pkhth1.pkhth", pkhth(keys8[:1]))
 
     comment("Payload MP15 with oem_secret_size_bytes = 2: a partial RMA word")
     put("plsize2.payload", payload_seal(oem_pub, 0xBEEF, b"", oem_key, nonce, size=2))
@@ -273,6 +330,15 @@ def gen(outdir):
     put("fw.load", 0x2FFC2400)
     put("fw.imgver", 7)
     put("fw.image", stm32_build(fw_d, fw_payload, 0x2FFC2500, 0x2FFC2400, 7, 0x10, "fw-k"))
+
+    comment("STM32 header v2.0 (MP13), signed with pkhth8 key 2, table of the 8 pkhth8 keys,")
+    comment("over header[72..512) || payload (INFERRED range); 300-byte payload + 12 bytes padding")
+    fw2_d = scalar("pkhth.2")
+    fw2_payload = fixed("fw2.payload", 300)
+    put("fw2.priv", fw2_d)
+    put("fw2.entry", 0x2FFE0000)
+    put("fw2.image", stm32_build_v2(fw2_d, keys8, 2, fw2_payload, 0x2FFE0000, 0, 3, 0x10,
+                                    "fw2-k") + bytes(12))
 
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "ssp-v1.txt"), "w") as f:
@@ -312,7 +378,7 @@ CORPUS = {
     "fuzz_cert": ["cert.cert"],
     "fuzz_license": ["lic.normal", "lic.live", "lic.badnonce"],
     "fuzz_payload": ["pl15.payload", "pl13.payload", "plsize2.payload"],
-    "fuzz_stm32": ["fw.image"],
+    "fuzz_stm32": ["fw.image", "fw2.image"],
 }
 
 
@@ -338,14 +404,27 @@ def verify_cert(st_pub_hex, path):
 
 
 def verify_stm32(path):
+    """v1.0: key in the header, signed header[72..256) || payload; v2.0/v2.2:
+    key in the first (authentication) extension, signed header[72..128+ext_len)
+    || payload. Trailing bytes after the payload are padding."""
     img = open(path, "rb").read()
-    if len(img) < 256 or struct.unpack_from("<I", img, 0)[0] != STM32_MAGIC:
+    if len(img) < 128 or struct.unpack_from("<I", img, 0)[0] != STM32_MAGIC:
         return False
-    (length,) = struct.unpack_from("<I", img, 76)
-    payload = img[256:]
-    if length != len(payload) or struct.unpack_from("<I", img, 68)[0] != sum(payload) & 0xFFFFFFFF:
+    hv, length = struct.unpack_from("<II", img, 72)
+    if hv == 0x00010000:
+        hsize, pub = 256, img[108:172]
+    elif hv in (0x00020000, 0x00020200):
+        (ext_len,) = struct.unpack_from("<I", img, 104)
+        hsize = 128 + ext_len
+        if hsize > len(img) or struct.unpack_from("<I", img, 128)[0] != 0x02005453:
+            return False
+        pub = img[128 + 20:128 + 84]
+    else:
         return False
-    return ecdsa_verify(img[108:172], sha256(img[72:256], payload), img[4:68])
+    payload = img[hsize:hsize + length]
+    if len(payload) != length or struct.unpack_from("<I", img, 68)[0] != sum(payload) & 0xFFFFFFFF:
+        return False
+    return ecdsa_verify(pub, sha256(img[72:hsize], payload), img[4:68])
 
 
 def main(argv):

@@ -45,7 +45,7 @@ def show_otp(w, serial):
     want_sec = le_words(w.secrets)
     closed = m["closed"](o.get(0, 0))
     success = bool(o.get(m["ssp_word"], 0) & m["success"])
-    what = "SHA-256(OEM public key)" if series == "mp15" else "rpkth (hash of the 8-key table)"
+    what = "SHA-256(OEM public key)" if series == "mp15" else "PKHTH (hash of the 8-key hash table)"
     print(f"{BOLD}{serial}{END} ({series})")
     print(f"  PKH      words 24-31: {' '.join(f'{v:08X}' for v in pkh)}  {mark(pkh == want_pkh)} = {what}")
     print(f"  RMA      word 56:     {rma:08X}  {mark(rma == want_rma)} = unlock 0x{RMA_UNLOCK:04X}, relock 0x{RMA_RELOCK:04X}")
@@ -75,7 +75,7 @@ def main():
               f"{sec13.replace(w.root, '$DEMO')} ({os.path.getsize(sec13)} bytes)")
 
         title("Provisioning all 4 chips in parallel")
-        rc = sh(w, "provision", "--fw", w.fw, "--pin-file", w.pin_file,
+        rc = sh(w, "provision", *w.fw_args, "--pin-file", w.pin_file,
                 "--secrets", sec15, "--hsm", h15, "--secrets", sec13, "--hsm", h13,
                 "--all", "--text")
         ok &= rc == 0

@@ -23,6 +23,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(TOP, "build")
 SSPCTL = os.environ.get("SSPCTL", os.path.join(BUILD, "sspctl"))
 SSPSIM = os.environ.get("SSPSIM", os.path.join(BUILD, "sspsim"))
+MP13_TABLE_KEYS = 8     # ST's MP13 tools write a key table of 8 keys
 
 # OTP map (spec 4.6, userspace/lib/profile.h).
 OTP = {
@@ -116,10 +117,10 @@ class World:
         with open(self.st_pub, "wb") as f:
             f.write(st.public_key().public_bytes(serialization.Encoding.PEM,
                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
-        # OEM keys: key 0 signs the SSP firmware and is the MP15 key; MP13
-        # carries keys 0 and 1 in its table (slots 2..7 unused).
+        # OEM keys: key 0 signs the SSP firmware and is the MP15 key; the MP13
+        # key table holds keys 0..7 in that order, as ST's MP13 tools write 8.
         self.oem = []
-        for i in range(2):
+        for i in range(MP13_TABLE_KEYS):
             k = ec.generate_private_key(ec.SECP256R1())
             with open(self.path(f"oem{i}.pem"), "wb") as f:
                 f.write(k.private_bytes(serialization.Encoding.PEM,
@@ -140,8 +141,16 @@ class World:
         self.secrets = b"".join(struct.pack("<I", w) for w in words)
         with open(self.path("secrets.bin"), "wb") as f:
             f.write(self.secrets)
+        # The SSP firmware in the header each ROM takes: MP15 v1.0 signed by key 0;
+        # MP13 v2.0 signed by key 0, its authentication extension holding the 8-key table.
         self.fw = self.path("ssp-fw.stm32")
         run([SSPSIM, "mkfw", "--out", self.fw, "--key", self.path("oem0.pem")], check=True)
+        self.fw13 = self.path("ssp-fw-mp13.stm32")
+        cmd = [SSPSIM, "mkfw", "--series", "mp13", "--out", self.fw13, "--key", self.path("oem0.pem")]
+        for i in range(MP13_TABLE_KEYS):
+            cmd += ["--table", self.path(f"oem{i}-pub.pem")]
+        run(cmd, check=True)
+        self.fw_args = ["--fw", f"mp15={self.fw}", "--fw", f"mp13={self.fw13}"]
 
     # ---- chips ----
     def list_devices(self):
@@ -233,7 +242,8 @@ class World:
         cmd = [SSPCTL, "secrets", "build", "--series", series,
                "--oem-key", self.path("oem0-pub.pem")]
         if series == "mp13":
-            cmd += ["--oem-key", self.path("oem1-pub.pem")]
+            for i in range(1, MP13_TABLE_KEYS):
+                cmd += ["--oem-key", self.path(f"oem{i}-pub.pem")]
         cmd += ["--rma-unlock", hex(RMA_UNLOCK), "--rma-relock", hex(RMA_RELOCK),
                 "--secrets", self.path("secrets.bin"), "--key", self.path("oem.key"),
                 "--nonce", self.path("oem.nonce"), "--out", out]
@@ -252,7 +262,7 @@ class World:
     # ---- provisioning ----
     def provision(self, series_inputs, devs=None, extra=(), timeout=900):
         """series_inputs: [(secrets, hsm_dir)]. Returns (rc, results by serial, events, stderr)."""
-        cmd = [SSPCTL, "provision", "--fw", self.fw, "--pin-file", self.pin_file, "--json"]
+        cmd = [SSPCTL, "provision", *self.fw_args, "--pin-file", self.pin_file, "--json"]
         for sec, hsm in series_inputs:
             cmd += ["--secrets", sec, "--hsm", hsm]
         cmd += list(extra)
@@ -271,8 +281,8 @@ class World:
     def expected_pkh(self, series):
         if series == "mp15":
             return hashlib.sha256(pub_raw(self.oem[0])).digest()
-        table = [hashlib.sha256(pub_raw(k)).digest() for k in self.oem]
-        table += [hashlib.sha256(bytes(64)).digest()] * (8 - len(table))
+        # MP13 PKHTH (spec 7.1): SHA-256 of the table of SHA-256(LE32(algo 1) || X || Y).
+        table = [hashlib.sha256(struct.pack("<I", 1) + pub_raw(k)).digest() for k in self.oem]
         return hashlib.sha256(b"".join(table)).digest()
 
     def check_provisioned_otp(self, serial):

@@ -29,6 +29,17 @@ def stm32_image(path, payload=b"\x00" * 64):
         f.write(bytes(h) + payload)
 
 
+def stm32_image_v2(path, payload=b"\x00\xbf\xfe\xe7"):
+    """Unsigned header v2.0 as in image-header-and-otp.md A.12 (the MP13 ROM's version)."""
+    h = bytearray(512)
+    h[0:4] = b"STM2"
+    struct.pack_into("<IIIIIIIIIII", h, 68, sum(payload) & 0xFFFFFFFF, 0x00020000, len(payload),
+                     0x2FFE0001, 0, 0x2FFE0000, 0, 0, 0x80000000, 0x180, 0x10)
+    h[128:136] = b"ST\xff\xff" + struct.pack("<I", 0x180)
+    with open(path, "wb") as f:
+        f.write(bytes(h) + payload)
+
+
 def mp15_payload(path, pub):
     p = bytearray(244)
     struct.pack_into("<II", p, 0, 0x50505353, 1)
@@ -65,6 +76,7 @@ def main():
         if not tap.ok(p.returncode == 0, "setup: software HSM created", diag=p.stderr):
             return tap.done()
         stm32_image(f"{d}/fw.stm32")
+        stm32_image_v2(f"{d}/fw13.stm32")
         with open(f"{d}/junk", "wb") as f:
             f.write(b"not an image" * 40)
         mp15_payload(f"{d}/s15.ssp", pub_raw(ec.generate_private_key(ec.SECP256R1())))
@@ -95,6 +107,10 @@ def main():
         p = sspctl("provision", "--fw", f"{d}/junk", *good[2:], "ssp0")
         tap.ok(p.returncode == 1 and "not an STM32 image" in p.stderr,
                "inputs: a file that is not an STM32 image is refused", diag=p.stderr)
+        p = sspctl("provision", "--fw", f"{d}/fw13.stm32", *good[2:], "ssp0")
+        tap.ok(p.returncode == 1 and "fw13.stm32 has STM32 header v2.0, but the mp15 ROM takes header v1.0"
+               in p.stderr, "inputs: an MP13 (header v2.0) image for MP15 chips is refused, naming both versions",
+               diag=p.stderr)
         p = sspctl("provision", "--fw", f"{d}/fw.stm32", "--secrets", f"{d}/junk", "--hsm", f"{d}/hsm",
                    "ssp0")
         tap.ok(p.returncode == 1 and "not a secrets file" in p.stderr,

@@ -41,7 +41,7 @@ def body(tap, w):
     sec13 = w.secrets_build("mp13")
     procs = []
     for s in pair:
-        cmd = [SSPCTL, "provision", "--fw", w.fw, "--pin-file", w.pin_file, "--json",
+        cmd = [SSPCTL, "provision", "--fw", w.fw13, "--pin-file", w.pin_file, "--json",
                "--secrets", sec13, "--hsm", h13, s]
         procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       text=True, env=w.env))

@@ -21,7 +21,7 @@ def body(tap, w):
     with open(conf, "w") as f:
         f.write(f"[hsm]\npin-file = {w.pin_file}\n\n[provision]\nfirmware = {w.fw}\njobs = 0\n\n"
                 f"[mp15]\nhsm = {h15}\nsecrets = {w.secrets_build('mp15')}\n\n"
-                f"[mp13]\nhsm = {h13}\nsecrets = {w.secrets_build('mp13')}\n")
+                f"[mp13]\nhsm = {h13}\nsecrets = {w.secrets_build('mp13')}\nfirmware = {w.fw13}\n")
 
     watch = subprocess.Popen([SSPCTL, "watch", "--config", conf, "--json", "--count", "3"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.env)

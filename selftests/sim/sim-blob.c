@@ -23,7 +23,7 @@ static const uint8_t oem_nonce[16] = "nonce-12byte\0\0\0";
 int main(int argc, char **argv)
 {
 	uint8_t buf[512], st_pub[SSP_PUB_LEN], blob[SSP_LIC_SIZE + SSP_PAYLOAD_SIZE_MP15], hash[32];
-	const uint8_t *cert, *keys[SSP_MP13_OEM_KEYS] = { NULL };
+	const uint8_t *cert;
 	struct ssp_license_params lp = { SSP_LIC_TYPE_NORMAL, 0, 0 };
 	struct ssp_payload_plain plain;
 	struct ssp_cert_info ci;
@@ -56,8 +56,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sim-blob: cannot read %s\n", argv[4]);
 		return 1;
 	}
-	keys[0] = plain.oem_pub;
-	ssp_rpkth(keys, plain.rpkth);
+	if (series == SSP_SERIES_MP13 && ssp_pkhth_from_keys(&plain.oem_pub, 1, plain.rpkth)) {
+		fprintf(stderr, "sim-blob: cannot hash the OEM key table\n");
+		return 1;
+	}
 	plain.rma_word = SSP_RMA_WORD(0x1234, 0x2345);
 	plain.secrets_len = SSP_USER_SECRETS_MAX;
 	for (size_t i = 0; i < plain.secrets_len; i++)

@@ -10,13 +10,15 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-"$SIM" mkfw --out "$work/fw.stm32" --pub-out "$work/oem-pub.pem"
+# The header each ROM takes: MP15 v1.0, MP13 v2.0 (key table = the signing key alone).
+"$SIM" mkfw --out "$work/fw-mp15.stm32" --pub-out "$work/oem-pub.pem"
+"$SIM" mkfw --series mp13 --out "$work/fw-mp13.stm32"
 
 # start_fw SERIES SERIAL: load the firmware on the FSBL alternate and start it.
 start_fw() {
 	local series=$1 s=$2 devnum
 	devnum=$(attr "$s" devnum)
-	dfu-util -S "$s" -a "$(fsbl_alt "$series")" -D "$work/fw.stm32" >>"$work/dfu.log" 2>&1
+	dfu-util -S "$s" -a "$(fsbl_alt "$series")" -D "$work/fw-$series.stm32" >>"$work/dfu.log" 2>&1
 	if [[ $series == mp13 ]]; then
 		dfu-util -S "$s" -a 0 -e >>"$work/dfu.log" 2>&1
 		wait_for 30 reenumerated "$s" "$devnum"

@@ -66,7 +66,9 @@ check "dfu_util_upload_getphase_mp13_rom" [ "$(hex "$work/ph13.bin")" = 010000fe
 # jumps to TF-A (the I/O error on the last GETSTATUS is expected) and the
 # same device answers with the TF-A strings.
 "$SIM" mkfw --out "$work/fw.stm32"
-check "mkfw_writes_a_header_v1_image" [ "$(head -c 4 "$work/fw.stm32")" = STM2 ]
+check "mkfw_writes_a_header_v1_image" [ "$(od -An -tx1 -j 72 -N 4 "$work/fw.stm32" | tr -d ' ')" = 00000100 ]
+"$SIM" mkfw --series mp13 --out "$work/fw13.stm32"
+check "mkfw_series_mp13_writes_a_header_v2_0_image" [ "$(od -An -tx1 -j 72 -N 4 "$work/fw13.stm32" | tr -d ' ')" = 00000200 ]
 d=$(devdir "$a15")
 devnum=$(cat "$d/devnum")
 dfu-util -S "$a15" -a 1 -D "$work/fw.stm32" >"$work/dl15.log" 2>&1
@@ -88,7 +90,12 @@ check "reset_chip_answers_as_rom" product_is "$a15" "$(rom_product mp15)"
 # MP13 ROM: manifestation tolerant, the FSBL starts on DETACH with a re-enumeration.
 d=$(devdir "$a13")
 devnum=$(cat "$d/devnum")
-dfu-util -S "$a13" -a 0 -D "$work/fw.stm32" >"$work/dl13.log" 2>&1
+# dfu-util reports a download whose manifestation fails as done: read the chip's log.
+dfu-util -S "$a13" -a 0 -D "$work/fw.stm32" >"$work/dl13v1.log" 2>&1
+check "mp13_rom_refuses_a_header_v1_image" \
+	grep -q "ROM: image refused: STM32 header version 1.0 (256 bytes), this ROM takes v2.0 (512 bytes) only" \
+	"$work/s13/$a13/log"
+dfu-util -S "$a13" -a 0 -D "$work/fw13.stm32" >"$work/dl13.log" 2>&1
 check "dfu_util_download_to_mp13_rom_succeeds" [ $? -eq 0 ]
 check "mp13_rom_stays_after_manifestation" [ "$(attr "$a13" devnum)" = "$devnum" ]
 dfu-util -S "$a13" -a 0 -e >"$work/det13.log" 2>&1

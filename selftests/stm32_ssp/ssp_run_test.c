@@ -19,7 +19,7 @@ static int start_fsbl(int fd, unsigned int *gen, bool mp13)
 	struct ssp_wait w;
 	int ret;
 
-	ret = ssp_load(fd, w_fw, w_fw_len, SSP_PHASE_FSBL);
+	ret = ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL);
 	if (ret)
 		return ret;
 	/* MP15 boots on the same device; MP13 re-enumerates after DETACH. */
@@ -99,7 +99,7 @@ static int ssp_run(const char *dev, enum ssp_series series, unsigned int *gen,
 	STEP(R_B_RESET, next_rom(fd, gen));
 
 	/* Stage C: the ROM opens the license, TF-A programs OTP and resets. */
-	STEP(R_C_LOAD, ssp_load(fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	STEP(R_C_LOAD, ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 	STEP(R_C_RESET, next_rom(fd, gen));
 
 	/* The same file still describes the chip, generation by generation. */
@@ -349,14 +349,14 @@ TEST_F(faulty, step_fails_as_documented)
 
 	if (strstr(f, "disconnect:load") || strstr(f, "after-blocks")) {
 		t0 = now_ms();
-		EXPECT_EQ(-ENODEV, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+		EXPECT_EQ(-ENODEV, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 		EXPECT_GE(PROMPT_MS, now_ms() - t0);
 		expect_comes_back(_metadata, self);
 	} else if (strstr(f, "disconnect:stage-a")) {
 		/* The chip leaves while the driver polls the booting TF-A. */
 		struct ssp_wait w;
 
-		EXPECT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+		EXPECT_EQ(0, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 		EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, 0, &w));
 		EXPECT_EQ(1, w.generation);
 		EXPECT_EQ(SSP_STAGE_ROM, w.stage);

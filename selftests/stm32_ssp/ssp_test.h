@@ -46,8 +46,11 @@ struct sim {
 /* Per-program world: scratch dir, OEM key (signs the firmware), image. */
 static char w_dir[128];
 static uint8_t w_oem_priv[SSP_PRIV_LEN], w_oem_pub[SSP_PUB_LEN];
-static uint8_t *w_fw;
-static size_t w_fw_len;
+static uint8_t *w_fw, *w_fw13;		/* header v1.0 (MP15 ROM), v2.0 (MP13 ROM) */
+static size_t w_fw_len, w_fw13_len;
+/* The SSP firmware in the header the chip's ROM takes. */
+#define W_FW(mp13)	((mp13) ? w_fw13 : w_fw)
+#define W_FW_LEN(mp13)	((mp13) ? w_fw13_len : w_fw_len)
 static unsigned int w_sims;
 
 static inline const char *sspsim_path(void)
@@ -305,35 +308,52 @@ static inline int ssp_recover(int fd, struct ssp_recover *r)
 
 /* ---- world: OEM key, signed test firmware ---- */
 
+/* Read a whole file into a new buffer. */
+static inline int world_read(const char *path, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return -errno;
+	*len = st.st_size;
+	*buf = malloc(*len);
+	if (!*buf || read(fd, *buf, *len) != (ssize_t)*len) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
 static inline int world_init(void)
 {
-	char key[192], fw[192];
+	char key[192], fw[192], fw13[192];
 	char *argv[] = { (char *)sspsim_path(), "mkfw", "--out", fw, "--key", key, NULL };
-	struct stat st;
-	int fd, ret;
+	/* MP13: header v2.0, the key table holding the signing key alone. */
+	char *argv13[] = { (char *)sspsim_path(), "mkfw", "--series", "mp13", "--out", fw13,
+			   "--key", key, NULL };
+	int ret;
 
 	snprintf(w_dir, sizeof(w_dir), "/tmp/ssp-selftest.XXXXXX");
 	if (!mkdtemp(w_dir))
 		return -errno;
 	snprintf(key, sizeof(key), "%s/oem.pem", w_dir);
 	snprintf(fw, sizeof(fw), "%s/fw.stm32", w_dir);
+	snprintf(fw13, sizeof(fw13), "%s/fw13.stm32", w_dir);
 	ret = ssp_ec_keygen(w_oem_priv, w_oem_pub);
 	if (!ret)
 		ret = ssp_pem_write_priv(key, w_oem_priv);
 	if (ret)
 		return ret;
 	ret = run_argv(argv, true);
+	if (!ret)
+		ret = run_argv(argv13, true);
 	if (ret)
 		return ret > 0 ? -ECHILD : ret;
-	fd = open(fw, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		return -errno;
-	w_fw_len = st.st_size;
-	w_fw = malloc(w_fw_len);
-	if (!w_fw || read(fd, w_fw, w_fw_len) != (ssize_t)w_fw_len)
-		return -EIO;
-	close(fd);
-	return 0;
+	ret = world_read(fw, &w_fw, &w_fw_len);
+	return ret ? ret : world_read(fw13, &w_fw13, &w_fw13_len);
 }
 
 static inline void world_fini(void)
@@ -343,6 +363,7 @@ static inline void world_fini(void)
 	if (w_dir[0])
 		run_argv(argv, true);
 	free(w_fw);
+	free(w_fw13);
 }
 
 /*
@@ -372,9 +393,7 @@ static inline int make_blob(enum ssp_series series, const struct ssp_cert *cert,
 	if (series == SSP_SERIES_MP15) {
 		memcpy(pl.oem_pub, w_oem_pub, SSP_PUB_LEN);
 	} else {
-		const uint8_t *keys[SSP_MP13_OEM_KEYS] = { w_oem_pub };
-
-		ret = ssp_rpkth(keys, pl.rpkth);
+		ret = ssp_pkhth_from_keys(&w_oem_pub, 1, pl.rpkth);
 		if (ret)
 			return ret;
 	}

@@ -746,16 +746,34 @@ int ssp_cert_verify(const uint8_t st_pub[SSP_PUB_LEN], const uint8_t cert[SSP_CE
 	return ssp_ecdsa_verify(st_pub, h, cert + SSP_CERT_OFF_SIG);
 }
 
-int ssp_rpkth(const uint8_t *const keys[SSP_MP13_OEM_KEYS], uint8_t out[SSP_HASH_LEN])
+int ssp_mp13_key_hash(uint32_t algo, const uint8_t pub[SSP_PUB_LEN], uint8_t out[SSP_HASH_LEN])
 {
-	static const uint8_t zero[SSP_PUB_LEN];
-	uint8_t table[SSP_MP13_OEM_KEYS * SSP_HASH_LEN];
-	int i, ret;
+	uint8_t buf[4 + SSP_PUB_LEN];
 
-	for (i = 0; i < SSP_MP13_OEM_KEYS; i++) {
-		ret = ssp_sha256(keys[i] ? keys[i] : zero, SSP_PUB_LEN, table + i * SSP_HASH_LEN);
+	ssp_put_le32(buf, algo);
+	memcpy(buf + 4, pub, SSP_PUB_LEN);
+	return ssp_sha256(buf, sizeof(buf), out);
+}
+
+int ssp_pkhth_from_table(const uint8_t *table, size_t n, uint8_t out[SSP_HASH_LEN])
+{
+	if (!table || n < 1 || n > SSP_MP13_PKH_TABLE_MAX)
+		return -EINVAL;
+	return ssp_sha256(table, n * SSP_HASH_LEN, out);
+}
+
+int ssp_pkhth_from_keys(const uint8_t (*keys)[SSP_PUB_LEN], size_t n, uint8_t out[SSP_HASH_LEN])
+{
+	uint8_t table[SSP_MP13_PKH_TABLE_MAX * SSP_HASH_LEN];
+	size_t i;
+	int ret;
+
+	if (!keys || n < 1 || n > SSP_MP13_PKH_TABLE_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		ret = ssp_mp13_key_hash(SSP_KEY_ALGO_P256, keys[i], table + i * SSP_HASH_LEN);
 		if (ret)
 			return ret;
 	}
-	return ssp_sha256(table, sizeof(table), out);
+	return ssp_pkhth_from_table(table, n, out);
 }

@@ -94,7 +94,16 @@ int ssp_license_open(const uint8_t chip_priv[SSP_PRIV_LEN],
 int ssp_cert_sign(const uint8_t st_priv[SSP_PRIV_LEN], uint8_t cert[SSP_CERT_SIZE]);
 int ssp_cert_verify(const uint8_t st_pub[SSP_PUB_LEN], const uint8_t cert[SSP_CERT_SIZE]);
 
-/* MP13 oem_rpkth: SHA-256 of the 8 SHA-256(pubkey); NULL slots hash 64 zero bytes. */
-int ssp_rpkth(const uint8_t *const keys[SSP_MP13_OEM_KEYS], uint8_t out[SSP_HASH_LEN]);
+/*
+ * MP13 oem_rpkth (PKHTH), spec §7.1 and image-header-and-otp.md §A.8: the one
+ * place that computes it. A table entry is H = SHA-256(LE32(algo) || X || Y);
+ * PKHTH = SHA-256(H_0 || ... || H_{n-1}) over the n entries (1..8) in table
+ * order, exactly as the MP13 ROM and TF-A hash the table of a v2 header.
+ * -EINVAL for n out of range.
+ */
+int ssp_mp13_key_hash(uint32_t algo, const uint8_t pub[SSP_PUB_LEN], uint8_t out[SSP_HASH_LEN]);
+int ssp_pkhth_from_table(const uint8_t *table, size_t n, uint8_t out[SSP_HASH_LEN]);
+/* From n P-256 public keys (algo 1 each), in table order. */
+int ssp_pkhth_from_keys(const uint8_t (*keys)[SSP_PUB_LEN], size_t n, uint8_t out[SSP_HASH_LEN]);
 
 #endif /* SSP_CRYPTO_H */

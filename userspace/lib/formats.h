@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Byte layouts of spec §4 and §7.2: chip certificate, license, payload
- * (.ssp file) and STM32 image header. Every parser takes a buffer and its
+ * Byte layouts of spec §4: chip certificate, license and payload (.ssp
+ * file); the STM32 image header is in stm32_image.h. Every parser takes a buffer and its
  * length, checks every bound and field before it reads, and returns 0 or a
  * negative errno (-EINVAL wrong length/field, -EBADMSG signature or tag
  * does not verify). Fuzzed by userspace/fuzz/.
@@ -79,41 +79,6 @@ int ssp_payload_open(const void *buf, size_t len, enum ssp_series series,
 		     struct ssp_payload_plain *out);
 /* Series from the exact length of a .ssp file, -EINVAL if neither. */
 int ssp_payload_series(size_t len, enum ssp_series *series);
-
-/* STM32 image header v1 (256 bytes) + payload. */
-struct ssp_stm32_image {
-	uint32_t image_length;
-	uint32_t entry_point;
-	uint32_t load_address;
-	uint32_t image_version;
-	uint32_t option_flags;
-	uint32_t ecdsa_algo;
-	uint8_t binary_type;
-	uint8_t pub[SSP_PUB_LEN];
-	uint8_t sig[SSP_SIG_LEN];
-	const uint8_t *payload;			/* points into the parsed buffer */
-};
-
-/*
- * Checks magic, version, length (image_length must be exactly len - 256)
- * and checksum; not the signature.
- */
-int ssp_stm32_parse(const void *buf, size_t len, struct ssp_stm32_image *out);
-/*
- * Parses, then checks the header signature against the header's own key:
- * -EBADMSG for a bad signature or a key that is not a curve point, -EINVAL
- * for a malformed image or an algorithm other than P-256. Whether the
- * no-signature option may skip this is the caller's (the ROM model's) call.
- */
-int ssp_stm32_verify(const void *buf, size_t len);
-/*
- * Build a signed image: header + payload into out (len must be 256 +
- * payload_len). The header key is derived from priv and algo set to P-256;
- * priv NULL builds an unsigned image (zero signature, info->pub) and needs
- * SSP_STM32_OPT_NO_SIG in info->option_flags.
- */
-int ssp_stm32_build(const struct ssp_stm32_image *info, const void *payload, size_t payload_len,
-		    const uint8_t priv[SSP_PRIV_LEN], uint8_t *out, size_t out_len);
 
 /* Little-endian helpers shared by the parsers and the simulator. */
 static inline uint32_t ssp_get_le32(const uint8_t *p)

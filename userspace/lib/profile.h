@@ -54,7 +54,17 @@ enum ssp_series {
 #define SSP_PAYLOAD_SIZE_MP13	212
 #define SSP_SECRETS_MAX		152	/* RMA word + 148 bytes of OEM secrets */
 #define SSP_USER_SECRETS_MAX	148
+/*
+ * MP13 oem_rpkth, the PKHTH (spec §7.1, image-header-and-otp.md §A.6, §A.8):
+ * PKHTH = SHA-256(H_0 || ... || H_{N-1}), H_i = SHA-256(LE32(algo_i) || X_i || Y_i),
+ * over the key-hash table of the v2 header's authentication extension.
+ * The table holds at most 8 entries (BOOT_API_AUTHENTICATION_NB_PKH_MAX) and
+ * ST's MP13 tools always write 8. ssp_pkhth_*() in crypto.c is the one place
+ * that computes it.
+ */
 #define SSP_MP13_OEM_KEYS	8
+#define SSP_MP13_PKH_TABLE_MAX	SSP_MP13_OEM_KEYS
+#define SSP_KEY_ALGO_P256	1	/* algo_i for a NIST P-256 key (2 = brainpool P256) */
 /*
  * Field offsets: magic @0, version @4, key field @8 (MP15 oem_ecdsa_pubk 64
  * bytes, MP13 oem_rpkth 32 bytes), then size, tag, encrypted secrets. The
@@ -67,7 +77,10 @@ enum ssp_series {
 #define SSP_RMA_WORD(unlock, relock) \
 	(((uint32_t)(unlock) & 0x7FFF) | (((uint32_t)(relock) & 0x7FFF) << 15))
 
-/* STM32 image header v1 (spec §7.2). */
+/*
+ * STM32 image header v1 (spec §7.2, image-header-and-otp.md §A.2); the v2
+ * layout and the signed ranges are in stm32_image.h/.c.
+ */
 #define SSP_STM32_HDR_SIZE	256
 #define SSP_STM32_MAGIC		0x324D5453u	/* "STM2" */
 #define SSP_STM32_HDR_V1	0x00010000u
@@ -81,10 +94,9 @@ enum ssp_series {
 #define SSP_STM32_OFF_OPTIONS	100
 #define SSP_STM32_OFF_ALGO	104
 #define SSP_STM32_OFF_PUBK	108
-#define SSP_STM32_OFF_BINTYPE	254
+#define SSP_STM32_OFF_BINTYPE	255	/* u8; the last header byte */
 #define SSP_STM32_OPT_NO_SIG	(1u << 0)
 #define SSP_STM32_ALGO_P256	1
-#define SSP_STM32_SIGNED_FROM	72	/* signature covers hdr[72..255] || payload */
 
 /* OTP word map (spec §4.6). */
 struct ssp_otp_map {

@@ -15,35 +15,42 @@
 #include "formats.h"
 #include "hsm.h"
 #include "opts.h"
+#include "stm32_image.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sspctl secrets build --series mp15|mp13 --oem-key PUB.pem\n"
+		"usage: sspctl secrets build --series mp15|mp13 (--oem-key PUB... | --image FW)\n"
 		"                            --rma-unlock N --rma-relock N --secrets BIN\n"
 		"                            --key KEY16 --nonce NONCE16 --out FILE.ssp\n"
 		"\n"
 		"Encrypt the OEM secrets into a .ssp file (like STM32TrustedPackageCreator\n"
 		"-ssp -ru -rr -b -pk -k -n -o).\n"
-		"  --oem-key PUB.pem     OEM P-256 public key (its hash is burnt as PKH); MP13:\n"
-		"                        repeat for up to %d keys (table hash, slot order)\n"
+		"  --oem-key PUB.pem     OEM P-256 public key. MP15: exactly one (its hash is\n"
+		"                        burnt as PKH). MP13: 1..%d keys in table order; the\n"
+		"                        chip burns the hash of their key-hash table (PKHTH)\n"
+		"  --image FW            MP13 instead of --oem-key: a signed STM32 header v2.0\n"
+		"                        image; PKHTH = hash of its authentication extension's\n"
+		"                        key table, the one the ROM checks\n"
 		"  --rma-unlock N        RMA unlock password, 0..0x7FFF\n"
 		"  --rma-relock N        RMA relock password, 0..0x7FFF\n"
 		"  --secrets BIN         OEM secrets, 0..%d bytes (OTP words 59..95)\n"
 		"  --key KEY16           OEM AES-128 key, 16 raw bytes (the HSM holds the same)\n"
 		"  --nonce NONCE16       OEM nonce, 16 raw bytes, the last 4 zero\n"
 		"  --out FILE.ssp        written atomically (%d bytes MP15, %d MP13)\n"
-		"Prints the key fingerprint, to compare with `sspctl hsm status`.\n"
+		"Prints the key fingerprint, to compare with `sspctl hsm status`, and for MP13\n"
+		"the PKHTH and where its key table came from.\n"
 		"Exit: 0 ok, 1 an input file is wrong (message says which), 2 bad arguments.\n",
 		SSP_MP13_OEM_KEYS, SSP_USER_SECRETS_MAX, SSP_PAYLOAD_SIZE_MP15, SSP_PAYLOAD_SIZE_MP13);
 }
 
-enum { O_SERIES = 256, O_OEM_KEY, O_RU, O_RR, O_SECRETS, O_KEY, O_NONCE, O_OUT, O_HELP };
+enum { O_SERIES = 256, O_OEM_KEY, O_IMAGE, O_RU, O_RR, O_SECRETS, O_KEY, O_NONCE, O_OUT, O_HELP };
 
 static const struct option options[] = {
 	{ "series", required_argument, NULL, O_SERIES },
 	{ "oem-key", required_argument, NULL, O_OEM_KEY },
+	{ "image", required_argument, NULL, O_IMAGE },
 	{ "rma-unlock", required_argument, NULL, O_RU },
 	{ "rma-relock", required_argument, NULL, O_RR },
 	{ "secrets", required_argument, NULL, O_SECRETS },
@@ -55,7 +62,7 @@ static const struct option options[] = {
 };
 
 struct args {
-	const char *series, *ru, *rr, *secrets, *key, *nonce, *out;
+	const char *series, *image, *ru, *rr, *secrets, *key, *nonce, *out;
 	const char *oem_key[SSP_MP13_OEM_KEYS];
 	int oem_keys, help;
 };
@@ -70,6 +77,9 @@ static int parse(int argc, char **argv, struct args *a, const char *cmd)
 		switch (c) {
 		case O_SERIES:
 			a->series = optarg;
+			break;
+		case O_IMAGE:
+			a->image = optarg;
 			break;
 		case O_RU:
 			a->ru = optarg;
@@ -109,10 +119,96 @@ static int parse(int argc, char **argv, struct args *a, const char *cmd)
 	return 0;
 }
 
+/* Largest image file read for its key table: more than any FSBL alternate. */
+#define IMAGE_MAX	(4u << 20)
+
+/*
+ * MP13 PKHTH from the authentication extension of a signed v2.0 image: the
+ * table the OEM's images carry is, by definition, the one the ROM hashes.
+ */
+static int pkhth_from_image(const char *cmd, const char *path, uint8_t pkhth[SSP_HASH_LEN])
+{
+	struct ssp_stm32_info info;
+	struct ssp_err e = { 0 };
+	char ver[12], fp[2 * SSP_HASH_LEN + 1];
+	uint8_t *img;
+	size_t len;
+	int ret = -1;
+
+	img = malloc(IMAGE_MAX);
+	if (!img) {
+		fprintf(stderr, "sspctl %s: out of memory reading %s\n", cmd, path);
+		return -1;
+	}
+	if (ssp_read_file(path, img, IMAGE_MAX, &len, &e)) {
+		fprintf(stderr, "sspctl %s: image (--image): %s\n", cmd, e.msg);
+		goto out;
+	}
+	ret = ssp_stm32_image_parse(img, len, &info);
+	if (ret && ret != -ENOTSUP) {
+		fprintf(stderr, "sspctl %s: image %s: not a valid STM32 image (magic, header fields, extensions, length or checksum wrong); give the OEM's signed TF-A image for MP13 (header v2.0)\n",
+			cmd, path);
+		goto fail;
+	}
+	if (ret || info.header_version != ssp_stm32_rom_header_version(SSP_SERIES_MP13)) {
+		fprintf(stderr, "sspctl %s: image %s: STM32 header version %s, but the MP13 ROM takes header v2.0, whose authentication extension holds the key table; give an MP13 image or the keys with --oem-key\n",
+			cmd, path, ssp_stm32_version_name(info.header_version, ver));
+		goto fail;
+	}
+	ret = ssp_stm32_image_pkhth(&info, pkhth);
+	if (ret == -ENOKEY) {
+		fprintf(stderr, "sspctl %s: image %s: header v2.0 without an authentication extension (an unsigned image has no key table); give the OEM's signed image or the keys with --oem-key\n",
+			cmd, path);
+		goto fail;
+	}
+	if (ret == -EBADMSG) {
+		fprintf(stderr, "sspctl %s: image %s: its signing key (table index %u) does not hash to the table's entry %u, so no chip would boot it; check the signing tool's key table\n",
+			cmd, path, info.auth.pk_idx, info.auth.pk_idx);
+		goto fail;
+	}
+	if (ret) {
+		fprintf(stderr, "sspctl %s: image %s: hashing the key table failed (%s)\n", cmd, path,
+			strerror(-ret));
+		goto fail;
+	}
+	ssp_hex_encode(pkhth, SSP_HASH_LEN, fp);
+	printf("key table: from the authentication extension of %s (header v2.0, %u keys, signed by key %u)\n",
+	       path, info.auth.nb_pk, info.auth.pk_idx);
+	if (info.auth.nb_pk != SSP_MP13_OEM_KEYS)
+		fprintf(stderr, "sspctl %s: warning: %s carries a table of %u keys, ST's MP13 tools write %d; the chip will boot only images whose table is exactly this one\n",
+			cmd, path, info.auth.nb_pk, SSP_MP13_OEM_KEYS);
+	printf("PKHTH %s\n", fp);
+	ret = 0;
+	goto out;
+fail:
+	ret = -1;
+out:
+	free(img);
+	return ret;
+}
+
+/* MP13 PKHTH from N public keys, in table order. */
+static int pkhth_from_keys(const char *cmd, const struct args *a,
+			   const uint8_t (*pubs)[SSP_PUB_LEN], uint8_t pkhth[SSP_HASH_LEN])
+{
+	char fp[2 * SSP_HASH_LEN + 1];
+
+	if (ssp_pkhth_from_keys(pubs, a->oem_keys, pkhth)) {
+		fprintf(stderr, "sspctl %s: hashing the OEM key table failed\n", cmd);
+		return -1;
+	}
+	ssp_hex_encode(pkhth, SSP_HASH_LEN, fp);
+	printf("key table: %d --oem-key keys in the order given\n", a->oem_keys);
+	if (a->oem_keys != SSP_MP13_OEM_KEYS)
+		fprintf(stderr, "sspctl %s: warning: a table of %d keys, ST's MP13 tools write %d; the chip will boot only images whose table is exactly these %d keys in this order (to be sure, use --image with a signed image)\n",
+			cmd, a->oem_keys, SSP_MP13_OEM_KEYS, a->oem_keys);
+	printf("PKHTH %s\n", fp);
+	return 0;
+}
+
 static int build(const struct args *a)
 {
 	const char *cmd = "secrets build";
-	const uint8_t *slots[SSP_MP13_OEM_KEYS] = { NULL };
 	uint8_t pubs[SSP_MP13_OEM_KEYS][SSP_PUB_LEN];
 	uint8_t key[SSP_AES_KEY_LEN], nonce[SSP_NONCE_LEN], out[SSP_PAYLOAD_SIZE_MP15];
 	struct ssp_payload_plain *pl = NULL, *back = NULL;
@@ -135,13 +231,17 @@ static int build(const struct args *a)
 		usage_err(cmd, "--series mp15|mp13 is required");
 		goto out;
 	}
-	if (!a->oem_keys || !a->ru || !a->rr || !a->secrets || !a->key || !a->nonce || !a->out) {
-		usage_err(cmd, "--oem-key, --rma-unlock, --rma-relock, --secrets, --key, --nonce and --out are all required");
+	if (!a->ru || !a->rr || !a->secrets || !a->key || !a->nonce || !a->out) {
+		usage_err(cmd, "--rma-unlock, --rma-relock, --secrets, --key, --nonce and --out are all required");
 		goto out;
 	}
-	if (pl->series == SSP_SERIES_MP15 && a->oem_keys != 1) {
-		usage_err(cmd, "MP15 takes exactly one --oem-key (MP13 takes up to %d)",
+	if (pl->series == SSP_SERIES_MP15 && (a->oem_keys != 1 || a->image)) {
+		usage_err(cmd, "MP15 takes exactly one --oem-key and no --image (MP13 takes up to %d keys or --image)",
 			  SSP_MP13_OEM_KEYS);
+		goto out;
+	}
+	if (pl->series == SSP_SERIES_MP13 && !a->oem_keys == !a->image) {
+		usage_err(cmd, "MP13 takes the key table from --image FW or from --oem-key keys, one of the two");
 		goto out;
 	}
 	if (opt_u64(cmd, "--rma-unlock", a->ru, SSP_RMA_PASSWORD_MAX, &ru) ||
@@ -157,7 +257,6 @@ static int build(const struct args *a)
 				cmd, a->oem_key[i], strerror(-err));
 			goto out;
 		}
-		slots[i] = pubs[i];
 	}
 	if (ssp_read_file(a->secrets, pl->secrets, SSP_USER_SECRETS_MAX, &len, &e)) {
 		fprintf(stderr, "sspctl %s: secrets file: %s\n", cmd, e.msg);
@@ -165,12 +264,11 @@ static int build(const struct args *a)
 	}
 	pl->secrets_len = len;
 	pl->rma_word = SSP_RMA_WORD(ru, rr);
-	if (pl->series == SSP_SERIES_MP15) {
+	if (pl->series == SSP_SERIES_MP15)
 		memcpy(pl->oem_pub, pubs[0], SSP_PUB_LEN);
-	} else if (ssp_rpkth(slots, pl->rpkth)) {
-		fprintf(stderr, "sspctl %s: hashing the OEM key table failed\n", cmd);
+	else if (a->image ? pkhth_from_image(cmd, a->image, pl->rpkth) :
+		 pkhth_from_keys(cmd, a, (const uint8_t (*)[SSP_PUB_LEN])pubs, pl->rpkth))
 		goto out;
-	}
 	if (read_exact(cmd, "OEM key (--key)", a->key, key, sizeof(key)) ||
 	    read_exact(cmd, "OEM nonce (--nonce)", a->nonce, nonce, sizeof(nonce)))
 		goto out;

@@ -9,6 +9,7 @@
 #include "formats.h"
 #include "hsm.h"
 #include "provision_cli.h"
+#include "stm32_image.h"
 #include "util.h"
 
 #define FW_MAX		(4u << 20)	/* larger than any FSBL alternate */
@@ -162,7 +163,9 @@ static const char *pin_file_of(const struct provision_args *a, unsigned int i)
 static int load_fw(struct provision_args *a, enum ssp_series s, size_t *len, struct ssp_err *e)
 {
 	const char *path = a->fw_series[s] ? a->fw_series[s] : a->fw_all;
-	struct ssp_stm32_image img;
+	uint32_t need = ssp_stm32_rom_header_version(s);
+	struct ssp_stm32_info img;
+	char found[12], needed[12];
 	int ret;
 
 	if (!path)
@@ -174,9 +177,16 @@ static int load_fw(struct provision_args *a, enum ssp_series s, size_t *len, str
 	ret = ssp_read_file(path, a->fw_buf[s], FW_MAX, len, e);
 	if (ret)
 		return ret;
-	if (ssp_stm32_parse(a->fw_buf[s], *len, &img))
-		return ssp_errf(e, -EINVAL, "%s is not an STM32 image (header magic, version, length or checksum wrong): give the signed TF-A SSP .stm32",
+	ret = ssp_stm32_image_parse(a->fw_buf[s], *len, &img);
+	if (ret && ret != -ENOTSUP)
+		return ssp_errf(e, -EINVAL, "%s is not an STM32 image (header magic, fields, extensions, length or checksum wrong): give the signed TF-A SSP .stm32",
 				path);
+	/* Each ROM checks for the one header version it knows (spec §7.2). */
+	if (ret || img.header_version != need)
+		return ssp_errf(e, -EINVAL, "%s has STM32 header v%s, but the %s ROM takes header v%s only: give the TF-A SSP image built for %s (--fw %s=FILE)",
+				path, ssp_stm32_version_name(img.header_version, found),
+				ssp_series_name(s), ssp_stm32_version_name(need, needed),
+				ssp_series_name(s), ssp_series_name(s));
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "formats.h"
 #include "sim.h"
+#include "stm32_image.h"
 
 #define PHASE_FLASHLAYOUT	0x00
 #define PHASE_FSBL		0x01
@@ -488,23 +489,33 @@ static int rom_download(struct sim_chip *c, uint8_t alt, const uint8_t *data, si
 /* The image checks of the ROM at manifestation: header, signature, and in stage C the OEM key. */
 static int rom_manifest(struct sim_chip *c, uint8_t alt)
 {
-	struct ssp_stm32_image img;
+	struct ssp_stm32_info img;
 	struct ssp_payload_plain hdr;
 	struct ssp_license_info lic;
 	uint8_t h1[SSP_HASH_LEN], h2[SSP_HASH_LEN];
+	char ver[12];
 	int ret;
 
 	if (sim_alt_phase(c, alt) != PHASE_FSBL)
 		return -EIO;
 	c->img_failed = true;
-	ret = ssp_stm32_parse(c->img, c->img_len, &img);
-	if (ret) {
+	ret = ssp_stm32_image_parse(c->img, c->img_len, &img);
+	if (ret && ret != -ENOTSUP) {
 		sim_chip_log(c, "ROM: image of %zu bytes refused: bad STM32 header or checksum", c->img_len);
 		return DFU_ERR_FIRMWARE;
 	}
-	ret = ssp_stm32_verify(c->img, c->img_len);
+	if (ret || img.header_version != ssp_stm32_rom_header_version(c->series) ||
+	    img.header_size != ssp_stm32_header_size(img.header_version)) {
+		sim_chip_log(c, "ROM: image refused: STM32 header version %s (%zu bytes), this ROM takes v%s only",
+			     ssp_stm32_version_name(img.header_version, ver), img.header_size,
+			     c->series == SSP_SERIES_MP13 ? "2.0 (512 bytes)" : "1.0 (256 bytes)");
+		return DFU_ERR_FIRMWARE;
+	}
+	ret = ssp_stm32_image_verify(c->img, &img);
 	if (ret) {
-		sim_chip_log(c, "ROM: image refused: header signature does not verify");
+		sim_chip_log(c, "ROM: image refused: %s",
+			     ret == -ENOKEY ? "no authentication extension (unsigned image)" :
+			     "header signature does not verify");
 		return DFU_ERR_VERIFY;
 	}
 	if (c->ctx.ssp_cmd == SSP_CMD_PROV && c->ctx.blob_set) {
@@ -520,6 +531,15 @@ static int rom_manifest(struct sim_chip *c, uint8_t alt)
 			if (ssp_sha256(hdr.oem_pub, SSP_PUB_LEN, h1) || ssp_sha256(img.pub, SSP_PUB_LEN, h2) ||
 			    memcmp(h1, h2, SSP_HASH_LEN)) {
 				sim_chip_log(c, "ROM: image key is not the payload's oem_ecdsa_pubk: refused");
+				return DFU_ERR_VERIFY;
+			}
+		}
+		/* MP13: the image's key table must hash to the payload's oem_rpkth (PKHTH). */
+		if (c->series == SSP_SERIES_MP13 &&
+		    !ssp_payload_parse(c->ctx.blob + SSP_LIC_SIZE, ssp_payload_size(c->series),
+				       c->series, &hdr)) {
+			if (ssp_stm32_image_pkhth(&img, h1) || memcmp(h1, hdr.rpkth, SSP_HASH_LEN)) {
+				sim_chip_log(c, "ROM: image key table's PKHTH is not the payload's oem_rpkth: refused");
 				return DFU_ERR_VERIFY;
 			}
 		}

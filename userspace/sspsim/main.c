@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "formats.h"
 #include "sim.h"
+#include "stm32_image.h"
 #include "usbip.h"
 #include "util.h"
 
@@ -39,9 +40,12 @@ static const char usage[] =
 "      uboot: U-Boot's stm32prog DFU gadget (generic DFU, not an SSP chip).\n"
 "  stop --state DIR\n"
 "      Detach the chips of DIR and end its daemon.\n"
-"  mkfw --out FILE [--key OEM_PRIV.pem] [--pub-out PEM] [--version N] [--size BYTES]\n"
-"      Write a test SSP firmware (STM32 header v1, ECDSA P-256 signed with the key,\n"
-"      or with the built-in test OEM key).\n"
+"  mkfw --out FILE [--series mp15|mp13] [--key OEM_PRIV.pem] [--table PUB.pem]...\n"
+"       [--pub-out PEM] [--version N] [--size BYTES]\n"
+"      Write a test SSP firmware, ECDSA P-256 signed with the key (or the built-in\n"
+"      test OEM key): mp15 (default) STM32 header v1.0; mp13 header v2.0 whose\n"
+"      authentication extension holds the key table of the --table keys in order\n"
+"      (one must be the signing key), or the signing key alone.\n"
 "  otp --state DIR --chip SERIAL\n"
 "      Print `WORD 0xVALUE` for each non-zero OTP word, then `locked W...`.\n"
 "\n"
@@ -55,8 +59,8 @@ static const char usage[] =
 "many-alts (128 alternate settings). STEP = load, phase, cert, license, detach,\n"
 "stage-a, stage-b, stage-c.\n"
 "\n"
-"The ROM accepts STM32 header v1 on every series (MP13's v2 header is not\n"
-"modelled yet). Documentation/sspsim.rst says what is modelled and inferred.\n";
+"The MP15 ROM takes STM32 header v1.0 only, the MP13 ROM v2.0 only.\n"
+"Documentation/sspsim.rst says what is modelled and inferred.\n";
 
 static int die_usage(const char *fmt, const char *arg)
 {
@@ -413,12 +417,16 @@ static int cmd_mkfw(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' }, { "key", required_argument, NULL, 'k' },
 		{ "pub-out", required_argument, NULL, 'p' }, { "version", required_argument, NULL, 'v' },
-		{ "size", required_argument, NULL, 'z' }, { NULL, 0, NULL, 0 },
+		{ "size", required_argument, NULL, 'z' }, { "series", required_argument, NULL, 's' },
+		{ "table", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *key = NULL, *pub_out = NULL;
-	uint8_t priv[SSP_PRIV_LEN], pub[SSP_PUB_LEN], *img, *payload;
-	struct ssp_stm32_image info;
+	const char *out = NULL, *key = NULL, *pub_out = NULL, *table_file[SSP_MP13_PKH_TABLE_MAX];
+	uint8_t priv[SSP_PRIV_LEN], pub[SSP_PUB_LEN], table[SSP_MP13_PKH_TABLE_MAX][SSP_PUB_LEN];
+	uint8_t *img, *payload;
+	struct ssp_stm32_params p;
+	enum ssp_series series = SSP_SERIES_MP15;
 	unsigned long size = SIM_FW_DEFAULT_SIZE, version = 0;
+	size_t hsize, ntable = 0;
 	int o, ret;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -428,11 +436,26 @@ static int cmd_mkfw(int argc, char **argv)
 		case 'p': pub_out = optarg; break;
 		case 'v': version = strtoul(optarg, NULL, 0); break;
 		case 'z': size = strtoul(optarg, NULL, 0); break;
+		case 's':
+			if (!strcmp(optarg, "mp15"))
+				series = SSP_SERIES_MP15;
+			else if (!strcmp(optarg, "mp13"))
+				series = SSP_SERIES_MP13;
+			else
+				return die_usage("mkfw --series must be mp15 or mp13, not '%s'", optarg);
+			break;
+		case 't':
+			if (ntable == SSP_MP13_PKH_TABLE_MAX)
+				return die_usage("mkfw takes at most 8 --table keys%s", "");
+			table_file[ntable++] = optarg;
+			break;
 		default: return 2;
 		}
 	}
 	if (!out)
 		return die_usage("mkfw needs --out FILE%s", "");
+	if (ntable && series != SSP_SERIES_MP13)
+		return die_usage("mkfw --table is for --series mp13 (header v2.0)%s", "");
 	if (size < 64 || size > 120 * 1024)
 		return die_usage("--size must be 64..122880 bytes (the MP13 ROM takes 128 KiB with the header)%s", "");
 	if (key)
@@ -446,7 +469,29 @@ static int cmd_mkfw(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	img = calloc(1, SSP_STM32_HDR_SIZE + size);
+	for (size_t i = 0; i < ntable; i++) {
+		if (ssp_pem_read_pub(table_file[i], table[i])) {
+			fprintf(stderr, "sspsim: %s: not a readable P-256 public key PEM\n", table_file[i]);
+			ssp_wipe(priv, sizeof(priv));
+			return 1;
+		}
+	}
+	memset(&p, 0, sizeof(p));
+	p.header_version = ssp_stm32_rom_header_version(series);
+	if (series == SSP_SERIES_MP13) {
+		/* §A.3: the MP13 payload runs at the SYSRAM base, the header is kept apart. */
+		p.entry_point = SIM_FW_LOAD_MP13;
+		p.load_address = SIM_FW_LOAD_MP13;
+		p.table = ntable ? (const uint8_t (*)[SSP_PUB_LEN])table : NULL;
+		p.table_len = ntable;
+	} else {
+		p.entry_point = SIM_FW_LOAD_MP15 + SSP_STM32_HDR_SIZE;
+		p.load_address = SIM_FW_LOAD_MP15;
+	}
+	p.image_version = (uint32_t)version;
+	p.binary_type = 0x10;	/* TF-A BL2 */
+	hsize = ssp_stm32_header_size(p.header_version);
+	img = calloc(1, hsize + size);
 	payload = malloc(size);
 	if (!img || !payload) {
 		fprintf(stderr, "sspsim: out of memory\n");
@@ -455,16 +500,16 @@ static int cmd_mkfw(int argc, char **argv)
 	/* Recognisable filler: the simulator runs no code from it. */
 	for (unsigned long i = 0; i < size; i++)
 		payload[i] = (uint8_t)("sspsim test TF-A SSP image "[i % 27] ^ (i >> 8));
-	memset(&info, 0, sizeof(info));
-	info.entry_point = SIM_FW_LOAD_MP15 + SSP_STM32_HDR_SIZE;
-	info.load_address = SIM_FW_LOAD_MP15;
-	info.image_version = (uint32_t)version;
-	info.ecdsa_algo = SSP_STM32_ALGO_P256;
-	info.binary_type = 0x10;
-	ret = ssp_stm32_build(&info, payload, size, priv, img, SSP_STM32_HDR_SIZE + size);
+	ret = ssp_stm32_image_build(&p, payload, size, priv, img, hsize + size);
 	ssp_wipe(priv, sizeof(priv));
+	if (ret == -ENOKEY) {
+		fprintf(stderr, "sspsim: %s: the signing key is not one of the --table keys\n", out);
+		free(img);
+		free(payload);
+		return 1;
+	}
 	if (!ret)
-		ret = ssp_write_file_atomic(out, img, SSP_STM32_HDR_SIZE + size, 0644, NULL);
+		ret = ssp_write_file_atomic(out, img, hsize + size, 0644, NULL);
 	if (!ret && pub_out)
 		ret = ssp_pem_write_pub(pub_out, pub);
 	free(img);

@@ -30,15 +30,15 @@ static inline const char *kat_path(const char *name)
 	return path;
 }
 
-/* Bytes of vector name into out; -ENOENT if absent, -EINVAL if not len bytes. */
-static inline int kat_get(const char *name, void *out, size_t len)
+/* Bytes of vector name in file into out; -ENOENT if absent, -EINVAL if not len bytes. */
+static inline int kat_get_from(const char *file, const char *name, void *out, size_t len)
 {
 	static char line[8192];
 	size_t nlen = strlen(name);
 	int ret = -ENOENT;
 	FILE *f;
 
-	f = fopen(kat_path("ssp-v1.txt"), "r");
+	f = fopen(kat_path(file), "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -50,6 +50,12 @@ static inline int kat_get(const char *name, void *out, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+/* The generated vectors of kat/ssp-v1.txt. */
+static inline int kat_get(const char *name, void *out, size_t len)
+{
+	return kat_get_from("ssp-v1.txt", name, out, len);
 }
 
 /* A vector stored as a big-endian u32; aborts the test program if absent. */

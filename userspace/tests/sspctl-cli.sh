@@ -9,6 +9,7 @@
 set -u
 
 SSPCTL=$(realpath "$1")
+KAT=$(dirname "$(realpath "$0")")/kat
 T=$(mktemp -d /tmp/ssp-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -77,6 +78,25 @@ elif cmd == 'open':         # open FILE.ssp KEY NONCE SERIES -> prints rma word 
 elif cmd == 'pkh':          # pkh PUB.pem -> hex of the 64-byte raw key
     pub = serialization.load_pem_public_key(open(sys.argv[2], 'rb').read())
     print(raw(pub).hex())
+elif cmd == 'pkhth':        # pkhth PUB.pem... -> MP13 PKHTH of the keys in table order
+    import hashlib, struct
+    table = b''.join(hashlib.sha256(struct.pack('<I', 1) + raw(serialization.load_pem_public_key(
+        open(f, 'rb').read()))).digest() for f in sys.argv[2:])
+    print(hashlib.sha256(table).hexdigest())
+elif cmd == 'a12':          # a12 OUT: the unsigned v2.0 image of image-header-and-otp.md A.12
+    import hashlib, struct
+    img = bytearray(516)
+    img[0:4] = b'STM2'
+    struct.pack_into('<IIIIIIIIIII', img, 68, 0x2a4, 0x00020000, 4, 0x2ffe0001, 0, 0x2ffe0000, 0,
+                     0, 0x80000000, 0x180, 0x10)
+    img[128:136] = b'ST\xff\xff' + struct.pack('<I', 0x180)
+    img[512:516] = bytes.fromhex('00bffee7')
+    assert hashlib.sha256(img).hexdigest() == 'a0b17e54bf2704f97ae498d3a312e22972be47f655491a191f7290d4c63cbee0'
+    open(sys.argv[2], 'wb').write(img)
+elif cmd == 'kat':          # kat VECTORS NAME OUT: one vector of scripts/gen-kat.py as a file
+    for line in open(sys.argv[2]):
+        if line.split(' ')[0] == sys.argv[3]:
+            open(sys.argv[4], 'wb').write(bytes.fromhex(line.split()[1]))
 EOF
 
 python3 tool.py key st.key st.pub
@@ -100,7 +120,7 @@ check "--help lists the hsm, secrets and audit commands" 0 "hsm .*secrets|secret
 expect "--help lists audit, hsm and secrets" bash -c "'$SSPCTL' --help | grep -q '^  audit' && '$SSPCTL' --help | grep -q '^  hsm' && '$SSPCTL' --help | grep -q '^  secrets'"
 check "--version prints the version and crypto profile" 0 "^sspctl .*ssp-v1" "$SSPCTL" --version
 check "an unknown command is a usage error naming it" 2 'unknown command "frobnicate"' "$SSPCTL" frobnicate
-for c in hsm secrets audit; do
+for c in hsm secrets audit fw; do
 	expect "sspctl $c --help fits on one screen (<= 24 lines of <= 80 columns)" \
 		bash -c "'$SSPCTL' $c --help | awk 'length > 80 { bad = 1 } END { exit bad || NR > 24 || NR < 3 }'"
 done
@@ -212,6 +232,41 @@ check "secrets build (MP13, 3 keys, 10 bytes) writes a 212-byte .ssp" 0 "212 byt
 	"${SB[@]}" --series mp13 --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c.ssp
 expect "the MP13 .ssp decrypts to its 10 secret bytes" \
 	test "$(python3 tool.py open c.ssp key.bin nonce.bin mp13)" = "00000000 $(xxd -p s10.bin)"
+pkhth3=$(python3 tool.py pkhth oem.pub st.pub st2.pub)
+expect "the MP13 .ssp carries the PKHTH of the 3 keys in order (SHA-256 of SHA-256(LE32(1)||X||Y) each, python)" \
+	test "$(xxd -p -c 200 -s 8 -l 32 c.ssp)" = "$pkhth3"
+check "secrets build (MP13, 3 keys) says where the table came from and prints the PKHTH" 0 \
+	"key table: 3 --oem-key keys in the order given" \
+	"${SB[@]}" --series mp13 --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c.ssp
+expect "... and the PKHTH it prints is the one in the file" grep -q "^PKHTH $pkhth3\$" out.txt
+expect "... and warns that ST's MP13 tools use a table of 8 keys" grep -q "warning: a table of 3 keys, ST's MP13 tools write 8" out.txt
+check "secrets build (MP13, 8 keys in another order) gives another PKHTH, no warning" 0 "PKHTH $(python3 tool.py pkhth st.pub oem.pub st2.pub oem.pub st.pub st2.pub oem.pub st.pub)" \
+	"${SB[@]}" --series mp13 --oem-key st.pub --oem-key oem.pub --oem-key st2.pub --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --oem-key oem.pub --oem-key st.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c8.ssp
+expect "... no warning with 8 keys" bash -c '! grep -q warning out.txt'
+python3 tool.py kat "$KAT/ssp-v1.txt" fw2.image fw2.stm32
+python3 tool.py kat "$KAT/ssp-v1.txt" fw.image fw1.stm32
+python3 tool.py a12 a12.stm32
+pkhth8=$(awk '$1 == "pkhth8.pkhth" { print $2 }' "$KAT/ssp-v1.txt")
+check "secrets build --image (signed v2.0, 8-key table) takes the table from the authentication extension" 0 \
+	"key table: from the authentication extension of fw2.stm32 \(header v2.0, 8 keys, signed by key 2\)" \
+	"${SB[@]}" --series mp13 --image fw2.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out i.ssp
+expect "... prints the PKHTH of that table (gen-kat.py vector)" grep -q "^PKHTH $pkhth8\$" out.txt
+expect "... and writes it into the .ssp" test "$(xxd -p -c 200 -s 8 -l 32 i.ssp)" = "$pkhth8"
+check "secrets build --image refuses an MP15 header v1.0 image, naming both versions" 1 \
+	"image fw1.stm32: STM32 header version 1.0, but the MP13 ROM takes header v2.0" \
+	"${SB[@]}" --series mp13 --image fw1.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build --image refuses an unsigned v2.0 image (the worked example of A.12): no key table" 1 \
+	"image a12.stm32: header v2.0 without an authentication extension" \
+	"${SB[@]}" --series mp13 --image a12.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+head -c 600 fw2.stm32 >fw2-cut.stm32
+check "secrets build --image refuses a truncated image" 1 "image fw2-cut.stm32: not a valid STM32 image" \
+	"${SB[@]}" --series mp13 --image fw2-cut.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build with both --image and --oem-key is a usage error" 2 "one of the two" \
+	"${SB[@]}" --series mp13 --image fw2.stm32 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build MP13 without --image or --oem-key is a usage error" 2 "one of the two" \
+	"${SB[@]}" --series mp13 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
+check "secrets build MP15 with --image is a usage error" 2 "no --image" \
+	"${SB[@]}" --series mp15 --oem-key oem.pub --image fw2.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
 check "secrets build refuses an RMA password above 0x7FFF (usage)" 2 '--rma-unlock "0x8000" is not a number from 0 to 32767' \
 	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0x8000 --rma-relock 0 --secrets s10.bin --out d.ssp
 check "secrets build refuses a 149-byte secrets file" 1 "s149.bin: file is 149 bytes" \
@@ -227,6 +282,29 @@ check "secrets build refuses two OEM keys for MP15 (usage)" 2 "exactly one --oem
 check "secrets build without --out is a usage error" 2 "are all required" \
 	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin
 expect "refused builds wrote no file" test ! -e d.ssp
+
+# --- fw info ---
+check "fw info (signed v2.0, python): version, ROM, fields" 0 \
+	"header version: +v2.0 \(512-byte header\), for the STM32MP13 ROM" "$SSPCTL" fw info fw2.stm32
+expect "... the key table and the PKHTH it implies" \
+	bash -c "grep -q 'authentication: *key 2 of 8, algorithm 1 (P-256)' out.txt && grep -q '^MP13 PKHTH: *$pkhth8\$' out.txt"
+expect "... the trailing padding, binary type and entry point" \
+	bash -c "grep -q 'padding: *12 bytes after the image' out.txt && grep -q 'binary type: *0x10 (TF-A)' out.txt && grep -q 'entry point: *0x2ffe0000' out.txt"
+expect "... and a valid signature (the INFERRED v2.0 range)" grep -q "^signature: *valid (over header" out.txt
+check "fw info (signed v1.0, python): MP15 ROM, key, PKH" 0 "header version: +v1.0 \(256-byte header\), for the STM32MP15 ROM" \
+	"$SSPCTL" fw info fw1.stm32
+expect "... the MP15 PKH is SHA-256 of the header key" \
+	grep -q "^MP15 PKH: *$(python3 -c "import hashlib,sys; d=open('fw1.stm32','rb').read(); print(hashlib.sha256(d[108:172]).hexdigest())")\$" out.txt
+expect "... binary type read from byte 255, signature valid" \
+	bash -c "grep -q 'binary type: *0x10' out.txt && grep -q '^signature: *valid\$' out.txt"
+check "fw info (the unsigned v2.0 worked example of A.12): no key table, unsigned" 0 \
+	"authentication: +none \(unsigned image" "$SSPCTL" fw info a12.stm32
+expect "... entry 0x2ffe0001, load 0x2ffe0000, length 4" \
+	bash -c "grep -q 'entry point: *0x2ffe0001' out.txt && grep -q 'load address: *0x2ffe0000' out.txt && grep -q 'image length: *4 bytes, checksum 0x000002a4' out.txt && grep -q '^signature: *none' out.txt"
+python3 -c "import sys; d=bytearray(open('fw2.stm32','rb').read()); d[5]^=1; open('fw2-badsig.stm32','wb').write(d)"
+check "fw info: a signature that does not verify is INVALID, exit 1" 1 "^signature: +INVALID" "$SSPCTL" fw info fw2-badsig.stm32
+check "fw info: a file that is not an image is refused, exit 1" 1 "s10.bin: not a valid STM32 image" "$SSPCTL" fw info s10.bin
+check "fw info without a file is a usage error" 2 "exactly one image FILE" "$SSPCTL" fw info
 
 echo "1..$n"
 [[ $fails -eq 0 ]]

@@ -498,20 +498,83 @@ TEST(cert_signed_by_libssp_verifies_in_python)
 	ASSERT_EQ(0, st);
 }
 
-TEST(rpkth_hashes_eight_key_hashes_with_zero_keys_for_empty_slots)
-{
-	uint8_t k0[64], k1[64], k2[64], want[32], out[32];
-	const uint8_t *keys[SSP_MP13_OEM_KEYS] = { k0, k1, k2 };
+#define SPEC(name, buf) ASSERT_EQ(0, kat_get_from("pkhth-spec.txt", name, buf, sizeof(buf)))
 
-	KAT("pl13.key0", k0);
-	KAT("pl13.key1", k1);
-	KAT("pl13.key2", k2);
-	KAT("pl13.rpkth", want);
-	ASSERT_EQ(0, ssp_rpkth(keys, out));
+/* image-header-and-otp.md §A.8, copied from the spec: the P-256 generator G as the key. */
+TEST(mp13_pkhth_matches_the_spec_vectors)
+{
+	uint8_t g[8][64], want[32], out[32];
+	int i;
+
+	SPEC("spec.g", g[0]);
+	for (i = 1; i < 8; i++)
+		memcpy(g[i], g[0], 64);
+	SPEC("spec.mp15_pkh", want);
+	ASSERT_EQ(0, ssp_sha256(g[0], 64, out));
 	ASSERT_EQ(0, memcmp(out, want, 32));
-	keys[1] = NULL;
-	ASSERT_EQ(0, ssp_rpkth(keys, out));
+	SPEC("spec.mp13_pk_hash", want);
+	ASSERT_EQ(0, ssp_mp13_key_hash(SSP_KEY_ALGO_P256, g[0], out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+	SPEC("spec.pkhth1", want);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(g, 1, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+	SPEC("spec.pkhth8", want);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(g, 8, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+}
+
+/* The same formula recomputed by scripts/gen-kat.py with 8 distinct keys. */
+TEST(mp13_pkhth_matches_python_and_hashes_the_table_in_order)
+{
+	uint8_t keys[8][64], table[8 * 32], h[32], want[32], out[32];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pkhth8.key%d", i);
+		KAT(name, keys[i]);
+	}
+	KAT("pkhth8.table", table);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, ssp_mp13_key_hash(SSP_KEY_ALGO_P256, keys[i], h));
+		ASSERT_EQ(0, memcmp(h, table + 32 * i, 32));
+	}
+	KAT("pkhth8.pkhth", want);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(keys, 8, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+	ASSERT_EQ(0, ssp_pkhth_from_table(table, 8, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+	KAT("pkhth1.pkhth", want);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(keys, 1, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
+	/* No padding to 8 entries: one key is not that key plus zero keys. */
+	memset(keys[1], 0, 64);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(keys, 2, out));
 	ASSERT_NE(0, memcmp(out, want, 32));
+	/* The table order counts. */
+	KAT("pkhth8.key0", keys[1]);
+	KAT("pkhth8.key1", keys[0]);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(keys, 8, out));
+	KAT("pkhth8.pkhth", want);
+	ASSERT_NE(0, memcmp(out, want, 32));
+	/* 1..8 entries only (BOOT_API_AUTHENTICATION_NB_PKH_MAX). */
+	EXPECT_EQ(-EINVAL, ssp_pkhth_from_keys(keys, 0, out));
+	EXPECT_EQ(-EINVAL, ssp_pkhth_from_keys(keys, 9, out));
+	EXPECT_EQ(-EINVAL, ssp_pkhth_from_table(table, 0, out));
+	EXPECT_EQ(-EINVAL, ssp_pkhth_from_table(table, 9, out));
+}
+
+TEST(mp13_payload_rpkth_is_the_pkhth_of_its_key_table)
+{
+	uint8_t keys[3][64], want[32], out[32];
+
+	KAT("pl13.key0", keys[0]);
+	KAT("pl13.key1", keys[1]);
+	KAT("pl13.key2", keys[2]);
+	KAT("pl13.rpkth", want);
+	ASSERT_EQ(0, ssp_pkhth_from_keys(keys, 3, out));
+	ASSERT_EQ(0, memcmp(out, want, 32));
 }
 
 TEST(pem_readers_accept_spki_pkcs8_and_sec1_files_from_python)

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "formats.h"
 #include "kat.h"
+#include "stm32_image.h"
 #include "util.h"
 
 #define KAT(name, buf) ASSERT_EQ(0, kat_get(name, buf, sizeof(buf)))
@@ -419,28 +420,42 @@ TEST(payload_series_follows_exact_file_length)
 	ASSERT_EQ(-EINVAL, ssp_payload_series(380, &s));
 }
 
-/* -------- STM32 image header -------- */
+/* -------- STM32 image header v1.0 (stm32_image.h) -------- */
 
 #define FW_LEN (SSP_STM32_HDR_SIZE + 300)
+
+/* Parse, then verify: the ROM's order. */
+static int parse_verify(const uint8_t *img, size_t len)
+{
+	struct ssp_stm32_info info;
+	int ret = ssp_stm32_image_parse(img, len, &info);
+
+	return ret ? ret : ssp_stm32_image_verify(img, &info);
+}
 
 TEST(stm32_parse_reads_fields_of_python_image)
 {
 	uint8_t img[FW_LEN], d[32], pub[64];
-	struct ssp_stm32_image info;
+	struct ssp_stm32_info info;
 
 	KAT("fw.image", img);
 	KAT("fw.priv", d);
 	ASSERT_EQ(0, ssp_ec_pub_from_priv(d, pub));
-	ASSERT_EQ(0, ssp_stm32_parse(img, sizeof(img), &info));
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &info));
+	ASSERT_EQ(SSP_STM32_HV_1_0, info.header_version);
+	ASSERT_EQ(256u, info.header_size);
 	ASSERT_EQ(300u, info.image_length);
 	ASSERT_EQ(kat_u32("fw.entry"), info.entry_point);
 	ASSERT_EQ(kat_u32("fw.load"), info.load_address);
 	ASSERT_EQ(kat_u32("fw.imgver"), info.image_version);
 	ASSERT_EQ(0u, info.option_flags);
 	ASSERT_EQ(1u, info.ecdsa_algo);
-	ASSERT_EQ(0x10, info.binary_type);
+	/* The binary type is the header's last byte (255), as python wrote it. */
+	ASSERT_EQ(0x10, img[255]);
+	ASSERT_EQ(0x10u, info.binary_type);
 	ASSERT_EQ(0, memcmp(info.pub, pub, 64));
 	ASSERT_EQ(img + SSP_STM32_HDR_SIZE, info.payload);
+	ASSERT_FALSE(info.has_auth);
 }
 
 TEST(stm32_verify_accepts_python_signed_image)
@@ -448,31 +463,37 @@ TEST(stm32_verify_accepts_python_signed_image)
 	uint8_t img[FW_LEN];
 
 	KAT("fw.image", img);
-	ASSERT_EQ(0, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(0, parse_verify(img, sizeof(img)));
 }
 
 TEST(stm32_parse_rejects_short_magic_version_length_and_checksum)
 {
 	uint8_t img[FW_LEN + 4];
-	struct ssp_stm32_image info;
+	struct ssp_stm32_info info;
 
 	ASSERT_EQ(0, kat_get("fw.image", img, FW_LEN));
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, 255, &info));
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN - 1, &info));
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN + 4, &info));
+	memset(img + FW_LEN, 0, 4);
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, 255, &info));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, FW_LEN - 1, &info));
+	/* Trailing padding after the payload is accepted. */
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, FW_LEN + 4, &info));
+	ASSERT_EQ(4u, info.trailing);
+	ASSERT_EQ(0, parse_verify(img, FW_LEN + 4));
 	img[3] = '3';
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN, &info));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, FW_LEN, &info));
 	img[3] = '2';
-	ssp_put_le32(img + SSP_STM32_OFF_HDRVER, 0x00020000);
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN, &info));
-	ssp_put_le32(img + SSP_STM32_OFF_HDRVER, SSP_STM32_HDR_V1);
+	ssp_put_le32(img + SSP_STM32_OFF_HDRVER, 0x00010100);
+	ASSERT_EQ(-ENOTSUP, ssp_stm32_image_parse(img, FW_LEN, &info));
+	ssp_put_le32(img + SSP_STM32_OFF_HDRVER, SSP_STM32_HV_1_0);
 	ssp_put_le32(img + SSP_STM32_OFF_LEN, 0xFFFFFFFF);
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN, &info));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, FW_LEN, &info));
 	ssp_put_le32(img + SSP_STM32_OFF_LEN, 300);
-	ASSERT_EQ(0, ssp_stm32_parse(img, FW_LEN, &info));
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, FW_LEN, &info));
+	img[200] = 1;				/* padding must be zero */
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, FW_LEN, &info));
+	img[200] = 0;
 	img[FW_LEN - 1] ^= 0x01;		/* payload byte: bad checksum */
-	ASSERT_EQ(-EINVAL, ssp_stm32_parse(img, FW_LEN, &info));
-	ASSERT_EQ(-EINVAL, ssp_stm32_verify(img, FW_LEN));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_parse(img, FW_LEN, &info));
 }
 
 TEST(stm32_verify_rejects_tampered_signature_header_and_payload)
@@ -482,26 +503,26 @@ TEST(stm32_verify_rejects_tampered_signature_header_and_payload)
 
 	KAT("fw.image", img);
 	img[SSP_STM32_OFF_SIG] ^= 1;
-	ASSERT_EQ(-EBADMSG, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(-EBADMSG, parse_verify(img, sizeof(img)));
 	KAT("fw.image", img);
 	img[SSP_STM32_OFF_IMGVER] ^= 1;		/* signed header field */
-	ASSERT_EQ(-EBADMSG, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(-EBADMSG, parse_verify(img, sizeof(img)));
 	KAT("fw.image", img);
-	img[200] ^= 1;				/* reserved but signed */
-	ASSERT_EQ(-EBADMSG, ssp_stm32_verify(img, sizeof(img)));
+	img[255] ^= 1;				/* binary type, signed */
+	ASSERT_EQ(-EBADMSG, parse_verify(img, sizeof(img)));
 	KAT("fw.image", img);
 	/* Swap two payload bytes: the checksum still matches, the hash does not. */
 	sum = img[256];
 	img[256] = img[257];
 	img[257] = (uint8_t)sum;
 	ASSERT_NE(img[256], img[257]);
-	ASSERT_EQ(-EBADMSG, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(-EBADMSG, parse_verify(img, sizeof(img)));
 	KAT("fw.image", img);
 	img[SSP_STM32_OFF_PUBK + 3] ^= 1;	/* not a point any more */
-	ASSERT_EQ(-EBADMSG, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(-EBADMSG, parse_verify(img, sizeof(img)));
 	KAT("fw.image", img);
 	ssp_put_le32(img + SSP_STM32_OFF_ALGO, 2);
-	ASSERT_EQ(-EINVAL, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(-EINVAL, parse_verify(img, sizeof(img)));
 }
 
 static int python_verify_image(const uint8_t *img, size_t len)
@@ -531,22 +552,22 @@ static int python_verify_image(const uint8_t *img, size_t len)
 TEST(stm32_build_matches_python_header_and_signs_verifiably)
 {
 	uint8_t want[FW_LEN], img[FW_LEN], d[32], payload[300];
-	struct ssp_stm32_image info = { 0 };
+	struct ssp_stm32_params p = { .header_version = SSP_STM32_HV_1_0 };
 	int st;
 
 	KAT("fw.image", want);
 	KAT("fw.priv", d);
 	KAT("fw.payload", payload);
-	info.entry_point = kat_u32("fw.entry");
-	info.load_address = kat_u32("fw.load");
-	info.image_version = kat_u32("fw.imgver");
-	info.binary_type = 0x10;
-	ASSERT_EQ(0, ssp_stm32_build(&info, payload, sizeof(payload), d, img, sizeof(img)));
+	p.entry_point = kat_u32("fw.entry");
+	p.load_address = kat_u32("fw.load");
+	p.image_version = kat_u32("fw.imgver");
+	p.binary_type = 0x10;
+	ASSERT_EQ(0, ssp_stm32_image_build(&p, payload, sizeof(payload), d, img, sizeof(img)));
 	/* Everything but the randomized signature is byte-identical. */
 	ASSERT_EQ(0, memcmp(img, want, SSP_STM32_OFF_SIG));
 	ASSERT_EQ(0, memcmp(img + SSP_STM32_OFF_CSUM, want + SSP_STM32_OFF_CSUM,
 			    FW_LEN - SSP_STM32_OFF_CSUM));
-	ASSERT_EQ(0, ssp_stm32_verify(img, sizeof(img)));
+	ASSERT_EQ(0, parse_verify(img, sizeof(img)));
 	st = python_verify_image(img, sizeof(img));
 	if (st == 77)
 		SKIP(return, "python3-cryptography not available");
@@ -555,19 +576,240 @@ TEST(stm32_build_matches_python_header_and_signs_verifiably)
 	ASSERT_EQ(1, python_verify_image(img, sizeof(img)));
 }
 
+TEST(stm32_build_v2_matches_python_header_and_signs_verifiably)
+{
+	uint8_t want[512 + 300 + 12], img[512 + 300], d[32], keys[8][64];
+	struct ssp_stm32_params p = { .header_version = SSP_STM32_HV_2_0 };
+	struct ssp_stm32_info info;
+	int st;
+
+	KAT("fw2.image", want);
+	KAT("fw2.priv", d);
+	for (int i = 0; i < 8; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pkhth8.key%d", i);
+		KAT(name, keys[i]);
+	}
+	ASSERT_EQ(0, ssp_stm32_image_parse(want, sizeof(want), &info));
+	p.entry_point = info.entry_point;
+	p.load_address = info.load_address;
+	p.image_version = info.image_version;
+	p.binary_type = info.binary_type;
+	p.table = keys;
+	p.table_len = 8;
+	ASSERT_EQ(0, ssp_stm32_image_build(&p, info.payload, 300, d, img, sizeof(img)));
+	ASSERT_EQ(0, memcmp(img, want, SSP_STM32_OFF_SIG));
+	ASSERT_EQ(0, memcmp(img + SSP_STM32_OFF_CSUM, want + SSP_STM32_OFF_CSUM,
+			    sizeof(img) - SSP_STM32_OFF_CSUM));
+	ASSERT_EQ(0, parse_verify(img, sizeof(img)));
+	st = python_verify_image(img, sizeof(img));
+	if (st == 77)
+		SKIP(return, "python3-cryptography not available");
+	ASSERT_EQ(0, st);
+	/* The signing key must be in the table it signs with. */
+	p.table_len = 2;
+	ASSERT_EQ(-ENOKEY, ssp_stm32_image_build(&p, info.payload, 300, d, img, sizeof(img)));
+	p.table_len = 9;
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_build(&p, info.payload, 300, d, img, sizeof(img)));
+}
+
 TEST(stm32_build_without_key_requires_no_signature_option)
 {
 	uint8_t img[SSP_STM32_HDR_SIZE + 4], payload[4] = { 1, 2, 3, 250 };
-	struct ssp_stm32_image info = { 0 }, back;
+	struct ssp_stm32_params p = { .header_version = SSP_STM32_HV_1_0 };
+	struct ssp_stm32_info back;
 
-	ASSERT_EQ(-EINVAL, ssp_stm32_build(&info, payload, 4, NULL, img, sizeof(img)));
-	info.option_flags = SSP_STM32_OPT_NO_SIG;
-	ASSERT_EQ(0, ssp_stm32_build(&info, payload, 4, NULL, img, sizeof(img)));
-	ASSERT_EQ(0, ssp_stm32_parse(img, sizeof(img), &back));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_build(&p, payload, 4, NULL, img, sizeof(img)));
+	p.option_flags = SSP_STM32_OPT_NO_SIG;
+	ASSERT_EQ(0, ssp_stm32_image_build(&p, payload, 4, NULL, img, sizeof(img)));
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &back));
 	ASSERT_EQ(256u, ssp_get_le32(img + SSP_STM32_OFF_CSUM));
 	ASSERT_EQ((uint32_t)SSP_STM32_OPT_NO_SIG, back.option_flags);
 	ASSERT_TRUE(all_zero(back.sig, 64));
-	ASSERT_EQ(-EINVAL, ssp_stm32_build(&info, payload, 4, NULL, img, sizeof(img) - 1));
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_build(&p, payload, 4, NULL, img, sizeof(img) - 1));
+	p.header_version = SSP_STM32_HV_2_3;
+	ASSERT_EQ(-EINVAL, ssp_stm32_image_build(&p, payload, 4, NULL, img, sizeof(img)));
+}
+
+/* ---- STM32 image module (stm32_image.h), image-header-and-otp.md §A ---- */
+
+#define FW2_LEN	(512 + 300 + 12)
+
+/* The unsigned v2.0 image of the worked example (§A.12), built field by field from the spec. */
+static void a12_image(uint8_t img[516])
+{
+	static const uint8_t payload[4] = { 0x00, 0xbf, 0xfe, 0xe7 };
+
+	memset(img, 0, 516);
+	memcpy(img, "STM2", 4);
+	ssp_put_le32(img + 0x44, 0x2a4);
+	ssp_put_le32(img + 0x48, 0x00020000);
+	ssp_put_le32(img + 0x4c, 4);
+	ssp_put_le32(img + 0x50, 0x2ffe0001);
+	ssp_put_le32(img + 0x58, 0x2ffe0000);
+	ssp_put_le32(img + 0x64, 0x80000000);
+	ssp_put_le32(img + 0x68, 0x180);
+	ssp_put_le32(img + 0x6c, 0x10);
+	memcpy(img + 0x80, "ST\xff\xff", 4);
+	ssp_put_le32(img + 0x84, 0x180);
+	memcpy(img + 0x200, payload, 4);
+}
+
+TEST(stm32_image_parses_the_worked_example_of_the_spec)
+{
+	static const char want_sha[] =
+		"a0b17e54bf2704f97ae498d3a312e22972be47f655491a191f7290d4c63cbee0";
+	uint8_t img[516 + 8], h[32];
+	struct ssp_stm32_info info;
+	char hex[65], ver[12];
+
+	a12_image(img);
+	ASSERT_EQ(0, ssp_sha256(img, 516, h));
+	ssp_hex_encode(h, 32, hex);
+	ASSERT_STREQ(want_sha, hex);
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, 516, &info));
+	EXPECT_EQ(SSP_STM32_HV_2_0, info.header_version);
+	EXPECT_STREQ("2.0", ssp_stm32_version_name(info.header_version, ver));
+	EXPECT_EQ(512u, info.header_size);
+	EXPECT_EQ(4u, info.image_length);
+	EXPECT_EQ(0x2a4u, info.checksum);
+	EXPECT_EQ(0x2ffe0001u, info.entry_point);
+	EXPECT_EQ(0x2ffe0000u, info.load_address);
+	EXPECT_EQ(0u, info.image_version);
+	EXPECT_EQ(0x80000000u, info.ext_flags);
+	EXPECT_EQ(0x180u, info.ext_len);
+	EXPECT_EQ(0x10u, info.binary_type);
+	EXPECT_FALSE(info.has_auth);
+	EXPECT_EQ(img + 512, info.payload);
+	EXPECT_EQ(0u, info.trailing);
+	EXPECT_EQ(-ENOKEY, ssp_stm32_image_pkhth(&info, h));
+	EXPECT_EQ(-ENOKEY, ssp_stm32_image_verify(img, &info));
+	/* Trailing padding is accepted, a cut payload is not. */
+	memset(img + 516, 0xff, 8);
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &info));
+	EXPECT_EQ(8u, info.trailing);
+	EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, 515, &info));
+}
+
+/* The builder writes the worked example byte for byte (unsigned: padding extension only). */
+TEST(stm32_build_writes_the_worked_example_of_the_spec)
+{
+	static const uint8_t payload[4] = { 0x00, 0xbf, 0xfe, 0xe7 };
+	struct ssp_stm32_params p = {
+		.header_version = SSP_STM32_HV_2_0, .entry_point = 0x2ffe0001,
+		.load_address = 0x2ffe0000, .binary_type = 0x10,
+	};
+	uint8_t want[516], img[516];
+
+	a12_image(want);
+	ASSERT_EQ(0, ssp_stm32_image_build(&p, payload, 4, NULL, img, sizeof(img)));
+	EXPECT_EQ(0, memcmp(img, want, sizeof(img)));
+}
+
+/* One field of the worked example changed at a time: each must be refused. */
+TEST(stm32_image_refuses_each_wrong_v2_field)
+{
+	static const struct { unsigned int off; uint32_t val; int want; } bad[] = {
+		{ 0x00, 0x324d5454, -EINVAL },		/* magic */
+		{ 0x44, 0x2a5, -EINVAL },		/* checksum */
+		{ 0x48, 0x00020100, -ENOTSUP },		/* v2.1 is no version */
+		{ 0x4c, 5, -EINVAL },			/* image_length past the file */
+		{ 0x54, 1, -EINVAL },			/* reserved1 */
+		{ 0x5c, 1, -EINVAL },			/* reserved2 */
+		{ 0x64, 0x80000004, -EINVAL },		/* unknown extension flag */
+		{ 0x64, 0x80000001, -EINVAL },		/* flagged authentication missing */
+		{ 0x64, 0, -EINVAL },			/* padding present, not flagged */
+		{ 0x68, 0x17c, -EINVAL },		/* extensions do not fill the length */
+		{ 0x68, 0x400, -EINVAL },		/* extension length past the file */
+		{ 0x70, 1, -EINVAL },			/* base header padding */
+		{ 0x7c, 1 << 24, -EINVAL },		/* last padding byte */
+		{ 0x80, 0xfeff5453, -EINVAL },		/* unknown extension type */
+		{ 0x84, 0x181, -EINVAL },		/* TLV longer than the extensions */
+		{ 0x84, 7, -EINVAL },			/* TLV shorter than its header */
+	};
+	struct ssp_stm32_info info;
+	uint8_t img[516];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a12_image(img);
+		ssp_put_le32(img + bad[i].off, bad[i].val);
+		EXPECT_EQ(bad[i].want, ssp_stm32_image_parse(img, sizeof(img), &info)) {
+			TH_LOG("field at 0x%x = 0x%x", bad[i].off, bad[i].val);
+		}
+	}
+	a12_image(img);
+	for (i = 0; i < 516; i++)
+		EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, i, &info));
+	/* v2.3 (version at byte 104) is recognised and refused as unsupported. */
+	a12_image(img);
+	ssp_put_le32(img + 0x48, 0);
+	ssp_put_le32(img + 0x68, SSP_STM32_HV_2_3);
+	EXPECT_EQ(-ENOTSUP, ssp_stm32_image_parse(img, sizeof(img), &info));
+	EXPECT_EQ(SSP_STM32_HV_2_3, info.header_version);
+}
+
+/* A signed v2.0 image from scripts/gen-kat.py: 8-key table, signed by key 2, 12 padding bytes. */
+TEST(stm32_image_reads_the_key_table_of_a_signed_v2_image)
+{
+	uint8_t img[FW2_LEN], table[8 * 32], want[32], out[32], key2[64];
+	struct ssp_stm32_info info;
+
+	KAT("fw2.image", img);
+	KAT("pkhth8.table", table);
+	KAT("pkhth8.pkhth", want);
+	KAT("pkhth8.key2", key2);
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &info));
+	EXPECT_EQ(SSP_STM32_HV_2_0, info.header_version);
+	EXPECT_EQ(512u, info.header_size);
+	EXPECT_EQ(300u, info.image_length);
+	EXPECT_EQ(12u, info.trailing);
+	EXPECT_EQ(kat_u32("fw2.entry"), info.entry_point);
+	EXPECT_EQ(3u, info.image_version);
+	EXPECT_EQ(0x80000001u, info.ext_flags);
+	ASSERT_TRUE(info.has_auth);
+	EXPECT_EQ(2u, info.auth.pk_idx);
+	EXPECT_EQ(8u, info.auth.nb_pk);
+	EXPECT_EQ(1u, info.auth.algo);
+	EXPECT_EQ(0, memcmp(info.auth.pub, key2, 64));
+	EXPECT_EQ(0, memcmp(info.auth.pkh, table, sizeof(table)));
+	ASSERT_EQ(0, ssp_stm32_image_pkhth(&info, out));
+	EXPECT_EQ(0, memcmp(out, want, 32));
+	/* Signed over header[72..512) || payload by python: the INFERRED range agrees. */
+	EXPECT_EQ(0, ssp_stm32_image_verify(img, &info));
+	/* Two payload bytes swapped: same checksum, other payload. */
+	ASSERT_NE(img[512 + 7], img[512 + 8]);
+	out[0] = img[512 + 7];
+	img[512 + 7] = img[512 + 8];
+	img[512 + 8] = out[0];
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &info));
+	EXPECT_EQ(-EBADMSG, ssp_stm32_image_verify(img, &info));
+}
+
+TEST(stm32_image_refuses_a_bad_authentication_extension)
+{
+	uint8_t img[FW2_LEN], out[32];
+	struct ssp_stm32_info info;
+	const unsigned int p = 128 + 8;	/* params of the first extension */
+
+	KAT("fw2.image", img);
+	ssp_put_le32(img + p + 4, 9);		/* nb_pk above 8 */
+	EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, sizeof(img), &info));
+	KAT("fw2.image", img);
+	ssp_put_le32(img + p + 4, 7);		/* count disagrees with the length */
+	EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, sizeof(img), &info));
+	KAT("fw2.image", img);
+	ssp_put_le32(img + p, 8);		/* key index outside the table */
+	EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, sizeof(img), &info));
+	KAT("fw2.image", img);
+	ssp_put_le32(img + 100, 0x80000000);	/* authentication present, not flagged */
+	EXPECT_EQ(-EINVAL, ssp_stm32_image_parse(img, sizeof(img), &info));
+	/* A signing key that is not its own table entry: parses, but implies no PKHTH. */
+	KAT("fw2.image", img);
+	ssp_put_le32(img + p, 1);
+	ASSERT_EQ(0, ssp_stm32_image_parse(img, sizeof(img), &info));
+	EXPECT_EQ(-EBADMSG, ssp_stm32_image_pkhth(&info, out));
 }
 
 TEST_HARNESS_MAIN

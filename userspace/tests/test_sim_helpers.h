@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "formats.h"
 #include "sim.h"
+#include "stm32_image.h"
 
 #define RT_OUT_CLASS	0x21	/* host-to-device, class, interface */
 #define RT_IN_CLASS	0xA1
@@ -65,7 +66,7 @@ static inline int tsim_setup(struct tsim *t, enum ssp_series series, const char 
 {
 	char err[512];
 	uint8_t *payload;
-	struct ssp_stm32_image info;
+	struct ssp_stm32_params info;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
@@ -91,17 +92,19 @@ static inline int tsim_setup(struct tsim *t, enum ssp_series series, const char 
 	ret = ssp_ec_key_from_seed("test oem", "k", 1, t->oem_priv, t->oem_pub);
 	if (ret)
 		return ret;
-	t->fw_len = SSP_STM32_HDR_SIZE + 3000;
+	/* The header each ROM takes: v1.0 on MP15, v2.0 on MP13. */
+	memset(&info, 0, sizeof(info));
+	info.header_version = series == SSP_SERIES_MP13 ? SSP_STM32_HV_2_0 : SSP_STM32_HV_1_0;
+	t->fw_len = ssp_stm32_header_size(info.header_version) + 3000;
 	t->fw = calloc(1, t->fw_len);
 	payload = malloc(3000);
 	if (!t->fw || !payload)
 		return -ENOMEM;
 	for (int i = 0; i < 3000; i++)
 		payload[i] = (uint8_t)i;
-	memset(&info, 0, sizeof(info));
-	info.load_address = SIM_FW_LOAD_MP15;
+	info.load_address = series == SSP_SERIES_MP13 ? SIM_FW_LOAD_MP13 : SIM_FW_LOAD_MP15;
 	info.image_version = 5;
-	ret = ssp_stm32_build(&info, payload, 3000, t->oem_priv, t->fw, t->fw_len);
+	ret = ssp_stm32_image_build(&info, payload, 3000, t->oem_priv, t->fw, t->fw_len);
 	free(payload);
 	return ret;
 }

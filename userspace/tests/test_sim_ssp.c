@@ -18,12 +18,10 @@ struct flow {
 
 static void plain_init(struct tsim *t, struct ssp_payload_plain *p, size_t nsecrets)
 {
-	const uint8_t *keys[SSP_MP13_OEM_KEYS] = { t->oem_pub };
-
 	memset(p, 0, sizeof(*p));
 	p->series = t->chip.series;
 	memcpy(p->oem_pub, t->oem_pub, SSP_PUB_LEN);
-	ssp_rpkth(keys, p->rpkth);
+	ssp_pkhth_from_keys(&t->oem_pub, 1, p->rpkth);
 	p->rma_word = 0xFFFFFFFF;	/* masked to 29:0 on MP15 */
 	p->secrets_len = nsecrets;
 	for (size_t i = 0; i < nsecrets; i++)
@@ -269,6 +267,58 @@ TEST(stage_c_image_key_must_match_payload_oem_key_on_mp15)
 	EXPECT_EQ(DFU_ERROR, t.r.data[4]);
 	EXPECT_EQ(0x564F5250, t.chip.ctx.ssp_cmd);	/* still PROV: a retry can succeed */
 	tsim_teardown(&t);
+}
+
+TEST(stage_c_image_key_table_must_hash_to_payload_rpkth_on_mp13)
+{
+	struct tsim t;
+	struct flow f;
+
+	memset(&f, 0, sizeof(f));
+	ASSERT_EQ(0, tsim_setup(&t, SSP_SERIES_MP13, NULL));
+	plain_init(&t, &f.plain, 8);
+	f.plain.rpkth[5] ^= 1;		/* payload made for another key table */
+	stage_a(_metadata, &t, &f);
+	stage_b(_metadata, &t, &f, 0);
+	ASSERT_EQ(0, tsim_download(&t, 0, t.fw, t.fw_len));
+	ASSERT_EQ(0, tsim_ctl(&t, RT_IN_CLASS, DFU_GETSTATUS, 0, 6, NULL, 0));
+	EXPECT_EQ(DFU_ERR_VERIFY, t.r.data[0]);
+	EXPECT_EQ(0x564F5250, t.chip.ctx.ssp_cmd);	/* still PROV */
+	tsim_teardown(&t);
+}
+
+/* Each ROM takes only the header version it knows: MP15 v1.0, MP13 v2.0. */
+static void other_header_is_refused(struct __test_metadata *_metadata, enum ssp_series series)
+{
+	struct ssp_stm32_params p = { 0 };
+	uint8_t payload[3000] = { 0 };
+	struct tsim t;
+	uint8_t *img;
+	size_t len;
+
+	ASSERT_EQ(0, tsim_setup(&t, series, NULL));
+	p.header_version = series == SSP_SERIES_MP13 ? SSP_STM32_HV_1_0 : SSP_STM32_HV_2_0;
+	p.load_address = series == SSP_SERIES_MP13 ? SIM_FW_LOAD_MP13 : SIM_FW_LOAD_MP15;
+	len = ssp_stm32_header_size(p.header_version) + sizeof(payload);
+	img = malloc(len);
+	ASSERT_NE(NULL, img);
+	ASSERT_EQ(0, ssp_stm32_image_build(&p, payload, sizeof(payload), t.oem_priv, img, len));
+	ASSERT_EQ(0, tsim_download(&t, series == SSP_SERIES_MP13 ? 0 : 1, img, len));
+	ASSERT_EQ(0, tsim_ctl(&t, RT_IN_CLASS, DFU_GETSTATUS, 0, 6, NULL, 0));
+	EXPECT_EQ(DFU_ERR_FIRMWARE, t.r.data[0]);
+	EXPECT_FALSE(t.chip.img_ready);
+	free(img);
+	tsim_teardown(&t);
+}
+
+TEST(mp13_rom_refuses_a_header_v1_image)
+{
+	other_header_is_refused(_metadata, SSP_SERIES_MP13);
+}
+
+TEST(mp15_rom_refuses_a_header_v2_image)
+{
+	other_header_is_refused(_metadata, SSP_SERIES_MP15);
 }
 
 TEST(stage_c_image_older_than_fsbl_min_version_is_refused)
