@@ -97,4 +97,16 @@ int ssp_cert_verify(const uint8_t st_pub[SSP_PUB_LEN], const uint8_t cert[SSP_CE
 /* MP13 oem_rpkth: SHA-256 of the 8 SHA-256(pubkey); NULL slots hash 64 zero bytes. */
 int ssp_rpkth(const uint8_t *const keys[SSP_MP13_OEM_KEYS], uint8_t out[SSP_HASH_LEN]);
 
+/*
+ * Key of the audit log's per-line MAC (audit.h): HKDF-SHA256 with IKM = the
+ * OEM key, an empty salt and info SSP_AUDIT_MAC_INFO, 32 bytes. Derived, so
+ * that the OEM, who holds its key file, can check a factory's log at home
+ * and the MAC key never equals a key used anywhere else.
+ */
+#define SSP_AUDIT_MAC_KEY_LEN	32
+#define SSP_AUDIT_MAC_INFO	"stm32-ssp audit-mac v1"
+int ssp_audit_mac_key(const uint8_t oem_key[SSP_AES_KEY_LEN], uint8_t out[SSP_AUDIT_MAC_KEY_LEN]);
+int ssp_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+		    uint8_t out[SSP_HASH_LEN]);
+
 #endif /* SSP_CRYPTO_H */

@@ -86,6 +86,28 @@ const char *ssp_hsm_dir(struct ssp_hsm *h)
 	return h->dir;
 }
 
+int ssp_hsm_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	return h->ops->audit_append(h, event, fields, pos, e);
+}
+
+int ssp_hsm_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e)
+{
+	return h->ops->audit_check(h, c, e);
+}
+
+const struct ssp_hsm_guarantee *ssp_hsm_guarantees(const struct ssp_hsm *h)
+{
+	return h->ops->guarantees;
+}
+
+void ssp_hsm_print_guarantees(FILE *f, const struct ssp_hsm_guarantee *g)
+{
+	for (; g && g->heading; g++)
+		fprintf(f, "  %s: %s\n", g->heading, g->text);
+}
+
 int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp_err *e)
 {
 	const char *env;

@@ -15,9 +15,12 @@
 #ifndef SSP_HSM_H
 #define SSP_HSM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "err.h"
 #include "profile.h"
 
@@ -43,6 +46,24 @@ struct ssp_hsm_status {
 	uint64_t audit_seq;		/* 0: no license issued yet */
 	char audit_hash[65];
 	int64_t audit_end;		/* log size just after that line */
+	/*
+	 * true only when the counter state's MAC was checked with the
+	 * PIN-derived key and every audit line's MAC verified; otherwise
+	 * remaining/issued are what the files say, which anyone who can
+	 * write the directory can change (unverified says why, e.g. "no PIN").
+	 */
+	bool verified;
+	char unverified[160];
+};
+
+/*
+ * What a backend guarantees, printed by `hsm init` and `hsm status`: rows of
+ * (heading, text), ended by a NULL heading. Headings used: "keeps the OEM
+ * key from", "counts against", "does not protect against".
+ */
+struct ssp_hsm_guarantee {
+	const char *heading;
+	const char *text;
 };
 
 /* Who asked: recorded in the audit trail with the license. */
@@ -61,6 +82,12 @@ struct ssp_hsm_ops {
 		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
 		       struct ssp_err *e);
 	void (*close)(struct ssp_hsm *h);
+	/* Append to the HSM's audit log, MAC'd when the HSM holds its key. */
+	int (*audit_append)(struct ssp_hsm *h, const char *event, json_object *fields,
+			    struct ssp_audit_pos *pos, struct ssp_err *e);
+	/* ssp_audit_check() with the HSM's MAC key (if opened with PIN) and anchor. */
+	int (*audit_check)(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e);
+	const struct ssp_hsm_guarantee *guarantees;
 };
 
 /* Backends; ssp_hsm_open() picks the one named in DIR/hsm.json. */
@@ -108,6 +135,17 @@ int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 void ssp_hsm_close(struct ssp_hsm *h);
 /* The directory's audit log (audit.h), for provisioning results. */
 const char *ssp_hsm_dir(struct ssp_hsm *h);
+/*
+ * Append a record (provisioning results, ...) to the HSM's audit log: MAC'd
+ * with the key derived from the OEM key when the HSM was opened with its
+ * PIN, so that the OEM can verify it (audit.h).
+ */
+int ssp_hsm_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e);
+/* Check the whole log with the HSM's MAC key (when it has one) and state anchor. */
+int ssp_hsm_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e);
+const struct ssp_hsm_guarantee *ssp_hsm_guarantees(const struct ssp_hsm *h);
+void ssp_hsm_print_guarantees(FILE *f, const struct ssp_hsm_guarantee *g);
 
 /*
  * Public fingerprint of an OEM key and nonce: hex SHA-256 over a label, key

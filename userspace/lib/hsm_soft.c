@@ -69,6 +69,7 @@ struct soft_secrets {
 	uint8_t nonce[SSP_NONCE_LEN];
 	uint8_t kwrap[SSP_AES_KEY_LEN];	/* seals key||nonce in hsm.json */
 	uint8_t kstate[SSP_AES_KEY_LEN];	/* authenticates state */
+	uint8_t kaudit[SSP_AUDIT_MAC_KEY_LEN];	/* MACs audit lines (from key) */
 };
 
 struct soft_hsm {
@@ -361,6 +362,7 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 	struct soft_hsm *s = (struct soft_hsm *)h;
 	struct soft_state st;
 	uint64_t found;
+	struct ssp_audit_check c = { 0 };
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -370,9 +372,23 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 	ret = state_read(s, &st, e);
 	if (!ret)
 		ret = state_recover(s, &st, &found, e);
+	if (!ret && s->sec) {
+		/* With the key, every line of the log is checked, not just the counter. */
+		c.mac_key = s->sec->kaudit;
+		c.anchor = &st.last;
+		ret = ssp_audit_check(-1, h->dir, NULL, &c, e);
+		if (ret)
+			ssp_err_prefix(e, "HSM %s", h->dir);
+	}
 	close(fd);
 	if (ret)
 		return ret;
+	out->verified = s->sec && !c.mac_none;
+	if (!s->sec)
+		snprintf(out->unverified, sizeof(out->unverified), "no PIN");
+	else if (c.mac_none)
+		snprintf(out->unverified, sizeof(out->unverified),
+			 "%" PRIu64 " audit lines carry no MAC (written by an older sspctl)", c.mac_none);
 	out->series = s->series;
 	out->remaining = st.remaining;
 	out->issued = st.issued;
@@ -482,7 +498,7 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
 
 	/* Commit point: once this line is durable the license is counted. */
-	ret = ssp_audit_append_pos(h->dir, SSP_AUDIT_EV_LICENSE, f, &pos, e);
+	ret = ssp_audit_append_at(-1, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s: recording the license (none was issued)", h->dir);
 		goto out;
@@ -645,6 +661,10 @@ static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, str
 		memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
 		memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
 		ssp_wipe(pt, sizeof(pt));
+		if (ssp_audit_mac_key(s->sec->key, s->sec->kaudit)) {
+			ret = ssp_errf(e, -EIO, "HSM %s: deriving the audit MAC key failed", dir);
+			goto fail;
+		}
 		ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
 		if (strcmp(fp, s->fingerprint)) {
 			ret = ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
@@ -661,12 +681,59 @@ fail:
 	return ret;
 }
 
+static int soft_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			     struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+
+	return ssp_audit_append_at(-1, h->dir, event, fields, s->sec ? s->sec->kaudit : NULL,
+				   pos, e);
+}
+
+static int soft_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct soft_state st;
+	uint64_t found;
+	int fd, ret;
+
+	fd = lock_dir(s, LOCK_SH, e);
+	if (fd < 0)
+		return fd;
+	/* With the PIN, state_read refuses a state whose MAC does not verify. */
+	ret = state_read(s, &st, e);
+	if (!ret)
+		ret = state_recover(s, &st, &found, e);
+	if (!ret) {
+		c->mac_key = s->sec ? s->sec->kaudit : c->mac_key;
+		c->anchor = &st.last;
+		ret = ssp_audit_check(-1, h->dir, NULL, c, e);
+		c->anchor = NULL;
+	}
+	close(fd);
+	return ret;
+}
+
+/* What the plain software HSM can and cannot promise (threat model). */
+static const struct ssp_hsm_guarantee soft_guarantees[] = {
+	{ "keeps the OEM key from",
+	  "whoever lacks the PIN (sealed in hsm.json under a PBKDF2 key of the PIN)" },
+	{ "counts against",
+	  "line operators without write access to the HSM directory; with the PIN or the OEM key, edited state or audit lines are detected" },
+	{ "does not protect against",
+	  "root or the PIN holder on this host (they can read the OEM key), nor a copy or restore of the whole directory (more licenses): use a TPM-anchored or hardware HSM where the factory is not trusted" },
+	{ NULL, NULL },
+};
+
 const struct ssp_hsm_ops ssp_hsm_soft_ops = {
 	.name = "soft",
 	.open = soft_open,
 	.status = soft_status,
 	.license = soft_license,
 	.close = soft_close,
+	.audit_append = soft_audit_append,
+	.audit_check = soft_audit_check,
+	.guarantees = soft_guarantees,
 };
 
 static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_err *e)
@@ -813,6 +880,8 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
 	if (!ret)
 		ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
+	if (!ret)
+		ret = ssp_audit_mac_key(init->key, s->sec->kaudit);
 	if (!ret) {
 		memcpy(pt, init->nonce, SSP_NONCE_LEN);
 		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
@@ -841,7 +910,7 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 	json_object_object_add(f, "counter", json_object_new_int64(init->counter));
 	json_object_object_add(f, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
 	json_object_object_add(f, "st_key_indexes", idx);
-	ret = ssp_audit_append_pos(dir, SSP_AUDIT_EV_HSM_INIT, f, &st.last, e);
+	ret = ssp_audit_append_at(-1, dir, SSP_AUDIT_EV_HSM_INIT, f, s->sec->kaudit, &st.last, e);
 	json_object_put(f);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);

@@ -754,7 +754,8 @@ static void record_result(struct run *r)
 	json_object_object_add(f, "duration_ms",
 			       json_object_new_int64((int64_t)((c->t_end - c->t_start) * 1000)));
 	add_str(f, "host_tool", r->ctx->host_tool);
-	if (ssp_audit_append(r->ser->hsm_dir, SSP_AUDIT_EV_PROVISION, f, &e2))
+	/* Through the HSM: MAC'd with its key, so the OEM can verify the record. */
+	if (ssp_hsm_audit_append(r->ser->hsm, SSP_AUDIT_EV_PROVISION, f, NULL, &e2))
 		snprintf(c->audit_err, sizeof(c->audit_err), "%s", e2.msg);
 	json_object_put(f);
 }

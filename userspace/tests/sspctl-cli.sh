@@ -174,8 +174,42 @@ expect "the exhausted HSM wrote no license and reports 0 left, 3 issued" \
 	bash -c "test ! -e l4 && '$SSPCTL' hsm status --dir h --json | grep -q '\"remaining\":0,\"issued\":3'"
 
 # --- audit ---
-check "audit verify accepts the untouched log" 0 "4 lines, hash chain intact; 3 licenses issued, 0 left" \
+check "audit verify without a key says the intact chain is unverified (exit 5)" 5 "4 lines, hash chain intact; unverified: no key, a forger can recompute the chain" \
 	"$SSPCTL" audit verify --dir h
+check "audit verify --key verifies every line's MAC (exit 0)" 0 "4 lines, hash chain intact, every line's MAC verified" \
+	"$SSPCTL" audit verify --dir h --key key.bin
+check "audit verify --pin-file verifies with the HSM's key (exit 0)" 0 "every line's MAC verified" \
+	"$SSPCTL" audit verify --dir h --pin-file pin
+check "audit verify --log FILE --key checks a log mailed home" 0 "every line's MAC verified" \
+	"$SSPCTL" audit verify --log h/audit.log --key key.bin
+expect "every line the HSM wrote carries a 64-digit mac right after the hash" \
+	bash -c "test \$(grep -c -E '\"hash\":\"[0-9a-f]{64}\",\"mac\":\"[0-9a-f]{64}\"}\$' h/audit.log) = 4"
+head -c 16 /dev/urandom >key-other.bin
+check "audit verify --key with another OEM key reports every line as foreign" 1 "4 of 4 lines fail their MAC, the first at line 1" \
+	"$SSPCTL" audit verify --log h/audit.log --key key-other.bin
+# A forger without the key: edit line 2, recompute the whole hash chain.
+cat >rechain.py <<'PY'
+import hashlib, re, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+prev = b"0" * 64
+out = []
+for i, l in enumerate(lines, 1):
+    if i == int(sys.argv[2]):
+        l = l.replace(b'"serial":"S1"', b'"serial":"S9"')
+    l = re.sub(rb',"mac":"[0-9a-f]{64}"', b"", l)
+    l = re.sub(rb'"prev":"[0-9a-f]{64}"', b'"prev":"' + prev + b'"', l)
+    body = l[:l.index(b',"hash":"')]
+    prev = hashlib.sha256(body).hexdigest().encode()
+    mac = re.search(rb',"mac":"[0-9a-f]{64}"', lines[i - 1])
+    out.append(body + b',"hash":"' + prev + b'"' + (mac.group(0) if mac else b"") + b"}")
+open(sys.argv[1], "wb").write(b"\n".join(out) + b"\n")
+PY
+cp -a h h-rechain
+python3 rechain.py h-rechain/audit.log 2
+check "a re-chained edit passes the hash chain (no key: exit 5, not 0)" 5 "hash chain intact; unverified" \
+	"$SSPCTL" audit verify --log h-rechain/audit.log
+check "audit verify --key names the re-chained line by its seq" 1 "line 2 its MAC does not verify" \
+	"$SSPCTL" audit verify --log h-rechain/audit.log --key key.bin
 expect "audit show --json prints one JSON object per line" \
 	bash -c "test \$('$SSPCTL' audit show --dir h --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)[\"seq\"]))') = 4"
 expect "audit show (table) prints a header and one row per line" \
@@ -192,7 +226,7 @@ expect "the reordered log holds the same lines in another order" \
 	bash -c "! cmp -s h/audit.log h-swap/audit.log && test \"\$(sort h/audit.log)\" = \"\$(sort h-swap/audit.log)\""
 
 check "audit verify detects reordered lines" 1 "line 2 .*out of order|line 2 .*gap" "$SSPCTL" audit verify --dir h-swap
-check "audit verify without --dir is a usage error" 2 "--dir DIR is required" "$SSPCTL" audit verify
+check "audit verify without --dir or --log is a usage error" 2 "either --dir DIR or --log FILE" "$SSPCTL" audit verify
 
 # --- secrets build ---
 head -c 148 /dev/urandom >s148.bin
