@@ -141,6 +141,20 @@ expect "hsm status --json gives series mp15, issued 0 and ST key index 10 only" 
 check "hsm status on a directory without an HSM says how to make one" 1 "sspctl hsm init" \
 	"$SSPCTL" hsm status --dir nowhere
 
+check "hsm status prints what the soft HSM guarantees and what not" 0 "does not protect against: root or the PIN holder" \
+	"$SSPCTL" hsm status --dir h
+check "hsm status without a PIN marks the counter unverified" 0 "remaining +3 \\(unverified: no PIN, anyone who can write h can change this\\)" \
+	"$SSPCTL" hsm status --dir h
+expect "hsm status --json without a PIN says verified false" \
+	python3 -c "import json,subprocess; o=json.loads(subprocess.check_output(['$SSPCTL','hsm','status','--dir','h','--json'])); assert o['verified'] is False and o['remaining']==3"
+expect "hsm status --json --pin-file says verified true" \
+	python3 -c "import json,subprocess; o=json.loads(subprocess.check_output(['$SSPCTL','hsm','status','--dir','h','--json','--pin-file','pin'])); assert o['verified'] is True and o['remaining']==3 and o['issued']==0"
+cp -a h h-777
+sed -i 's/"remaining":3/"remaining":777/' h-777/state
+check "a counter set to 777 by hand is reported unverified without the PIN" 0 "remaining +777 \\(unverified" \
+	"$SSPCTL" hsm status --dir h-777
+check "a counter set to 777 by hand is refused with the PIN, naming the file" 1 "h-777/state was modified" \
+	"$SSPCTL" hsm status --dir h-777 --pin-file pin
 cp -a h h-forged
 sed -i 's/"remaining":3/"remaining":9/' h-forged/state
 check "hsm status --pin-file detects a hand-edited counter" 1 "was modified" \

@@ -325,6 +325,26 @@ TEST_F(mp15, edited_counter_state_is_detected_and_no_license_issued)
 	ASSERT_EQ(0, license_lines(self->w.hsm));
 }
 
+TEST_F(mp15, status_is_verified_only_with_the_pin_and_every_line_macd)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, ssp_hsm_status(self->h, &st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(st.verified);
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_FALSE(st.verified);
+	ASSERT_STREQ("no PIN", st.unverified);
+	/* A line appended without the key (an older sspctl, a forger) makes it unverified. */
+	ASSERT_EQ(0, ssp_audit_append(self->w.hsm, "note", NULL, &e));
+	ASSERT_EQ(0, ssp_hsm_status(self->h, &st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st.verified);
+	ASSERT_NE(NULL, strstr(st.unverified, "1 audit lines carry no MAC"));
+}
+
 TEST_F(mp15, torn_last_audit_line_from_a_crash_does_not_block_licenses)
 {
 	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
