@@ -46,7 +46,7 @@ def main():
     env.pop("SSP_HSM_PIN", None)
 
     def sspctl(*args, pin=True):
-        e = dict(env, SSP_HSM_PIN="cli-pin") if pin else env
+        e = dict(env, SSP_HSM_PIN="cli-pin-0123") if pin else env
         return subprocess.run([SSPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=e, timeout=120)
 
@@ -61,7 +61,7 @@ def main():
             f.write(os.urandom(12) + bytes(4))
         p = sspctl("hsm", "init", "--dir", f"{d}/hsm", "--series", "mp15", "--key", f"{d}/key",
                    "--nonce", f"{d}/nonce", "--counter", "3", "--st-key", f"{d}/st.pem",
-                   "--kdf-iterations", "1000")
+                   "--kdf-iterations", "100000")
         if not tap.ok(p.returncode == 0, "setup: software HSM created", diag=p.stderr):
             return tap.done()
         stm32_image(f"{d}/fw.stm32")
@@ -108,6 +108,7 @@ def main():
                "inputs: no PIN for the HSM is refused before any chip", diag=p.stderr)
         with open(f"{d}/bad.pin", "w") as f:
             f.write("wrong\n")
+        os.chmod(f"{d}/bad.pin", 0o600)
         p = sspctl("provision", *good, "--pin-file", f"{d}/bad.pin", "ssp0", pin=False)
         tap.ok(p.returncode == 1, "inputs: a wrong PIN is refused before any chip", diag=p.stderr)
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -28,15 +29,26 @@ int ssp_hsm_open(const char *dir, const char *pin, struct ssp_hsm **out, struct 
 	json_object *o, *v;
 	const char *name = NULL;
 	size_t len, i;
-	int ret;
+	int dirfd, ret;
 
 	*out = NULL;
 	if (snprintf(path, sizeof(path), "%s/%s", dir, SSP_HSM_META) >= (int)sizeof(path))
 		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
+	/* Refuses a directory others could write to, and symlinks (util.h). */
+	dirfd = ssp_open_private_dir(dir, e);
+	if (dirfd < 0) {
+		if (dirfd == -ENOENT)
+			return ssp_errf(e, dirfd, "HSM %s: no such directory; create the HSM with `sspctl hsm init --dir %s ...` or give the right --dir",
+					dir, dir);
+		return ssp_err_prefix(e, "HSM %s", dir);
+	}
 	buf = calloc(1, META_MAX + 1);
-	if (!buf)
+	if (!buf) {
+		close(dirfd);
 		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	ret = ssp_read_file(path, buf, META_MAX, &len, e);
+	}
+	ret = ssp_read_file_at(dirfd, SSP_HSM_META, path, buf, META_MAX, &len, e);
+	close(dirfd);
 	if (ret) {
 		free(buf);
 		if (ret == -ENOENT)
@@ -115,7 +127,8 @@ int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp
 	int ret;
 
 	if (pin_file) {
-		ret = ssp_read_file(pin_file, pin, SSP_HSM_PIN_MAX - 1, &len, e);
+		/* Owned by us, 0600 or 0400: a PIN others can read is no PIN. */
+		ret = ssp_read_secret_file(pin_file, pin, SSP_HSM_PIN_MAX - 1, &len, e);
 		if (ret) {
 			ssp_wipe(pin, SSP_HSM_PIN_MAX);
 			return ssp_err_prefix(e, "PIN file");
@@ -138,6 +151,9 @@ int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp
 		return ssp_errf(e, -EINVAL, "%s is longer than %d characters", SSP_HSM_PIN_ENV,
 				SSP_HSM_PIN_MAX - 1);
 	strcpy(pin, env);
+	/* Read once: child processes and /proc/PID/environ readers do not get it. */
+	ssp_wipe((char *)env, strlen(env));
+	unsetenv(SSP_HSM_PIN_ENV);
 	return 0;
 }
 

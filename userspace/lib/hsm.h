@@ -107,7 +107,8 @@ struct ssp_hsm_init {
 #define SSP_HSM_PIN_ENV		"SSP_HSM_PIN"
 #define SSP_HSM_PIN_MAX		256
 #define SSP_HSM_KDF_DEFAULT	600000	/* PBKDF2-HMAC-SHA256 rounds */
-#define SSP_HSM_KDF_MIN		1000
+#define SSP_HSM_KDF_MIN		100000	/* init refuses fewer (existing HSMs still open) */
+#define SSP_HSM_PIN_MIN		8	/* init refuses a shorter PIN */
 
 /*
  * Creates dir (mode 0700) if needed and initialises a software HSM in it;

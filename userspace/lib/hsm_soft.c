@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,7 +55,8 @@
 #include "util.h"
 
 #define META_FORMAT	"stm32-ssp-hsm"
-#define META_VERSION	1
+#define META_VERSION	1	/* written by init */
+#define META_VERSION_MAX 2	/* read: 2 may add an "anchor" object (TPM) */
 #define META_MAX	16384
 #define STATE_FILE	"state"
 #define STATE_MAX	4096
@@ -79,6 +81,8 @@ struct soft_hsm {
 	uint16_t st_mask;
 	uint8_t st_pub[ST_KEYS][SSP_PUB_LEN];
 	char fingerprint[HEX_HASH];
+	int meta_version;
+	int dirfd;			/* the HSM directory, opened once (O_NOFOLLOW) */
 	struct soft_secrets *sec;	/* NULL: opened without PIN */
 };
 
@@ -102,9 +106,11 @@ static void test_crash_point(const char *step)
 		raise(SIGKILL);
 }
 
-static int path_in(const struct ssp_hsm *h, const char *name, char *out, size_t len)
+/* DIR/name, for messages only: files are opened through s->dirfd. */
+static const char *shown(const struct soft_hsm *s, const char *name, char out[PATH_MAX + 32])
 {
-	return snprintf(out, len, "%s/%s", h->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
+	snprintf(out, PATH_MAX + 32, "%.*s/%s", PATH_MAX - 1, s->base.dir, name);
+	return out;
 }
 
 static int derive_keys(const char *pin, const uint8_t salt[SALT_LEN], uint32_t rounds,
@@ -121,13 +127,24 @@ static int derive_keys(const char *pin, const uint8_t salt[SALT_LEN], uint32_t r
 	return 0;
 }
 
+/*
+ * Secrets get pages of their own: locked (out of swap, best effort) and
+ * left out of core dumps; the process that holds them is made
+ * non-dumpable too (no core file, no ptrace by the same uid).
+ */
+#define SECRETS_MAP	(((sizeof(struct soft_secrets) + 4095) / 4096) * 4096)
+
 static struct soft_secrets *secrets_alloc(void)
 {
-	struct soft_secrets *sec = calloc(1, sizeof(*sec));
+	void *p;
 
-	if (sec)
-		mlock(sec, sizeof(*sec));	/* best effort: keep them out of swap */
-	return sec;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	p = mmap(NULL, SECRETS_MAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, SECRETS_MAP, MADV_DONTDUMP);
+	mlock(p, SECRETS_MAP);
+	return p;
 }
 
 static void secrets_free(struct soft_secrets *sec)
@@ -135,8 +152,8 @@ static void secrets_free(struct soft_secrets *sec)
 	if (!sec)
 		return;
 	ssp_wipe(sec, sizeof(*sec));
-	munlock(sec, sizeof(*sec));
-	free(sec);
+	munlock(sec, SECRETS_MAP);
+	munmap(sec, SECRETS_MAP);
 }
 
 /* AAD of the sealed key: everything in hsm.json that the key must stay bound to. */
@@ -157,7 +174,7 @@ static int meta_aad(const struct soft_hsm *s, const uint8_t salt[SALT_LEN], uint
 	ssp_hex_encode(h, sizeof(h), th);
 	ssp_hex_encode(salt, SALT_LEN, sh);
 	if (snprintf(out, len, "%s/%d|soft|%s|fsbl=%" PRIu32 "|fp=%s|st=%s|kdf=%" PRIu32 ":%s",
-		     META_FORMAT, META_VERSION, series_str(s->series), s->fsbl_min_version,
+		     META_FORMAT, s->meta_version, series_str(s->series), s->fsbl_min_version,
 		     s->fingerprint, th, rounds, sh) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -167,7 +184,7 @@ static void state_aad(const struct soft_hsm *s, const struct soft_state *st, cha
 		      size_t len)
 {
 	snprintf(out, len, "%s-state/%d|fp=%s|remaining=%" PRIu64 "|issued=%" PRIu64
-		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, META_VERSION, s->fingerprint,
+		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, s->meta_version, s->fingerprint,
 		 st->remaining, st->issued, st->last.seq, st->last.hash, (long long)st->last.end);
 }
 
@@ -205,14 +222,13 @@ static void add_hex(json_object *o, const char *key, const uint8_t *in, size_t l
 /* Write state, authenticated under kstate. */
 static int state_write(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
 {
-	char aad[512], path[PATH_MAX];
+	char aad[512], path[PATH_MAX + 32];
 	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
 	json_object *o, *a;
 	const char *txt;
 	int ret;
 
-	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	shown(s, STATE_FILE, path);
 	state_aad(s, st, aad, sizeof(aad));
 	ret = ssp_random(iv, sizeof(iv));
 	if (!ret)
@@ -235,7 +251,7 @@ static int state_write(struct soft_hsm *s, const struct soft_state *st, struct s
 	add_hex(o, "iv", iv, sizeof(iv));
 	add_hex(o, "mac", tag, sizeof(tag));
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	ret = ssp_write_file_atomic_at(s->dirfd, STATE_FILE, path, txt, strlen(txt), 0600, e);
 	json_object_put(o);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s: saving the license counter", s->base.dir);
@@ -245,7 +261,7 @@ static int state_write(struct soft_hsm *s, const struct soft_state *st, struct s
 /* Read state; authenticate it when the PIN was given. */
 static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
 {
-	char buf[STATE_MAX + 1], path[PATH_MAX], aad[512];
+	char buf[STATE_MAX + 1], path[PATH_MAX + 32], aad[512];
 	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
 	json_object *o, *a, *x;
 	uint64_t end;
@@ -253,9 +269,8 @@ static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err 
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
-	ret = ssp_read_file(path, buf, STATE_MAX, &len, e);
+	shown(s, STATE_FILE, path);
+	ret = ssp_read_file_at(s->dirfd, STATE_FILE, path, buf, STATE_MAX, &len, e);
 	if (ret == -ENOENT)
 		return ssp_errf(e, -ENOENT, "HSM %s: no state file: its initialisation did not finish; remove the directory and run `sspctl hsm init` again",
 				s->base.dir);
@@ -312,6 +327,29 @@ static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 	return 0;
 }
 
+/*
+ * Seams for an anchored backend (a TPM NV counter): count_license() is
+ * called under the lock right before the audit append of a license, and
+ * reconcile() at the end of every state_recover(), with the counter as
+ * state and log agree on it. Both are no-ops for the plain software HSM,
+ * whose only count is the log itself.
+ */
+static int count_license(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
+{
+	(void)s;
+	(void)st;
+	(void)e;
+	return 0;
+}
+
+static int reconcile(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
+{
+	(void)s;
+	(void)st;
+	(void)e;
+	return 0;
+}
+
 static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *found,
 			 struct ssp_err *e)
 {
@@ -319,7 +357,7 @@ static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *fo
 	struct ssp_audit_pos after = st->last;
 	int ret;
 
-	ret = ssp_audit_walk(s->base.dir, &after, recover_line, &r, e);
+	ret = ssp_audit_walk_at(s->dirfd, s->base.dir, &after, recover_line, &r, e);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s: checking the audit log against the counter", s->base.dir);
 	if (r.found > st->remaining)
@@ -328,23 +366,35 @@ static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *fo
 	st->remaining -= r.found;
 	st->issued += r.found;
 	*found = r.found;
-	return 0;
+	return reconcile(s, st, e);
 }
 
 static int lock_dir(struct soft_hsm *s, int how, struct ssp_err *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
+	struct stat st;
 	int fd;
 
-	if (path_in(&s->base, LOCK_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
-	/* A fresh open per call: flock then also excludes other threads of this process. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);	/* status on a read-only HSM */
+	shown(s, LOCK_FILE, path);
+	/*
+	 * A fresh open per call: flock then also excludes other threads of
+	 * this process. O_NOFOLLOW: a planted symlink must not make us create
+	 * or open a file elsewhere.
+	 */
+	fd = openat(s->dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		fd = openat(s->dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* status on a read-only HSM */
+	if (fd < 0 && errno == ELOOP)
+		return ssp_errf(e, -ELOOP, "HSM %s: %s is a symbolic link, which is refused (it could redirect the HSM's files); remove it",
+				s->base.dir, path);
 	if (fd < 0)
 		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s; check the directory's permissions",
 				s->base.dir, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ssp_errf(e, -EINVAL, "HSM %s: %s is not a regular file; remove it", s->base.dir,
+				path);
+	}
 	while (flock(fd, how) < 0) {
 		if (errno != EINTR) {
 			int err = errno;
@@ -376,7 +426,7 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 		/* With the key, every line of the log is checked, not just the counter. */
 		c.mac_key = s->sec->kaudit;
 		c.anchor = &st.last;
-		ret = ssp_audit_check(-1, h->dir, NULL, &c, e);
+		ret = ssp_audit_check(s->dirfd, h->dir, NULL, &c, e);
 		if (ret)
 			ssp_err_prefix(e, "HSM %s", h->dir);
 	}
@@ -478,6 +528,9 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		goto out;
 	}
 
+	ret = count_license(s, &st, e);
+	if (ret)
+		goto out;
 	f = json_object_new_object();
 	if (!f) {
 		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
@@ -498,7 +551,7 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
 
 	/* Commit point: once this line is durable the license is counted. */
-	ret = ssp_audit_append_at(-1, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
+	ret = ssp_audit_append_at(s->dirfd, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s: recording the license (none was issued)", h->dir);
 		goto out;
@@ -508,11 +561,17 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	st.issued++;
 	st.last = pos;
 	/*
-	 * A failure here still leaves the license counted by its audit line
-	 * (the next call folds it in), so it is returned.
+	 * A license leaves only once its count is durable in state too: its
+	 * audit line already counts it (the next call folds it in), so a
+	 * failure here costs that license, never mints an uncounted one (say
+	 * in a directory made read-only to keep state from going down).
 	 */
-	if (state_write(s, &st, e) && e)
-		memset(e, 0, sizeof(*e));
+	ret = state_write(s, &st, e);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s: the license was counted (audit line %" PRIu64 ") but not issued",
+			       h->dir, pos.seq);
+		goto out;
+	}
 	test_crash_point("saved");
 out:
 	close(fd);
@@ -530,6 +589,8 @@ static void soft_close(struct ssp_hsm *h)
 	struct soft_hsm *s = (struct soft_hsm *)h;
 
 	secrets_free(s->sec);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
 	ssp_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -554,8 +615,9 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 	if (!o || !json_object_object_get_ex(o, "format", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), META_FORMAT) || get_u64(o, "version", &n) ||
-	    n != META_VERSION)
+	    n < 1 || n > META_VERSION_MAX)
 		goto out;
+	s->meta_version = n;
 	if (!json_object_object_get_ex(o, "series", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		goto out;
@@ -601,10 +663,100 @@ out:
 	return ret;
 }
 
+/*
+ * PIN + the sealed part of hsm.json -> the secrets (key, nonce and the keys
+ * derived from them). The one place that turns a PIN into the OEM key: an
+ * anchored backend (TPM) replaces the GCM unwrap here.
+ */
+static int secrets_unseal(struct soft_hsm *s, const char *pin, const struct sealed *sd,
+			  const char *meta_path, struct ssp_err *e)
+{
+	const char *dir = s->base.dir;
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char aad[512], fp[HEX_HASH];
+	int ret;
+
+	s->sec = secrets_alloc();
+	if (!s->sec)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	ret = derive_keys(pin, sd->salt, sd->rounds, s->sec);
+	if (!ret)
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
+	ret = ssp_gcm_decrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), sd->ct, sizeof(sd->ct), pt,
+			      sd->tag);
+	if (ret)
+		return ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
+				dir, meta_path, SSP_HSM_PIN_ENV);
+	memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
+	memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
+	ssp_wipe(pt, sizeof(pt));
+	if (ssp_audit_mac_key(s->sec->key, s->sec->kaudit))
+		return ssp_errf(e, -EIO, "HSM %s: deriving the audit MAC key failed", dir);
+	ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
+	if (strcmp(fp, s->fingerprint))
+		return ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
+				dir, meta_path);
+	return 0;
+}
+
+/* The reverse, at init: key and nonce of init sealed under the PIN into sd. */
+static int secrets_seal(struct soft_hsm *s, const char *pin, const struct ssp_hsm_init *init,
+			struct sealed *sd, struct ssp_err *e)
+{
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char aad[512];
+	int ret;
+
+	s->sec = secrets_alloc();
+	if (!s->sec)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	memcpy(s->sec->key, init->key, SSP_AES_KEY_LEN);
+	memcpy(s->sec->nonce, init->nonce, SSP_NONCE_LEN);
+	ret = ssp_random(sd->salt, sizeof(sd->salt));
+	if (!ret)
+		ret = ssp_random(sd->iv, sizeof(sd->iv));
+	if (!ret)
+		ret = derive_keys(pin, sd->salt, sd->rounds, s->sec);
+	if (!ret)
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
+	if (!ret)
+		ret = ssp_audit_mac_key(init->key, s->sec->kaudit);
+	if (!ret) {
+		memcpy(pt, init->nonce, SSP_NONCE_LEN);
+		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
+		ret = ssp_gcm_encrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), pt, sizeof(pt), sd->ct,
+				      sd->tag);
+		ssp_wipe(pt, sizeof(pt));
+	}
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: sealing the OEM key failed", s->base.dir);
+	return 0;
+}
+
+static struct soft_hsm *soft_new(const char *dir, struct ssp_err *e)
+{
+	struct soft_hsm *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+		return NULL;
+	}
+	s->base.ops = &ssp_hsm_soft_ops;
+	s->dirfd = -1;
+	s->meta_version = META_VERSION;
+	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
+		ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e)
 {
-	char path[PATH_MAX], aad[512], fp[HEX_HASH];
-	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char path[PATH_MAX + 32];
 	struct soft_hsm *s;
 	struct sealed sd;
 	char *buf;
@@ -612,21 +764,21 @@ static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, str
 	int ret;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
+	s = soft_new(dir, e);
+	if (!s)
+		return e ? e->code : -ENOMEM;
 	buf = calloc(1, META_MAX + 1);
-	if (!s || !buf) {
-		free(s);
-		free(buf);
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	}
-	s->base.ops = &ssp_hsm_soft_ops;
-	ret = -ENAMETOOLONG;
-	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir) ||
-	    path_in(&s->base, SSP_HSM_META, path, sizeof(path))) {
-		ssp_errf(e, ret, "HSM %s: path too long", dir);
+	if (!buf) {
+		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
 		goto fail;
 	}
-	ret = ssp_read_file(path, buf, META_MAX, &len, e);
+	s->dirfd = ssp_open_private_dir(dir, e);
+	if (s->dirfd < 0) {
+		ret = ssp_err_prefix(e, "HSM %s", dir);
+		goto fail;
+	}
+	shown(s, SSP_HSM_META, path);
+	ret = ssp_read_file_at(s->dirfd, SSP_HSM_META, path, buf, META_MAX, &len, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);
 		goto fail;
@@ -639,38 +791,9 @@ static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, str
 		goto fail;
 	}
 	if (pin) {
-		s->sec = secrets_alloc();
-		if (!s->sec) {
-			ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+		ret = secrets_unseal(s, pin, &sd, path, e);
+		if (ret)
 			goto fail;
-		}
-		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
-		if (!ret)
-			ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
-		if (ret) {
-			ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
-			goto fail;
-		}
-		ret = ssp_gcm_decrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), sd.ct, sizeof(sd.ct),
-				      pt, sd.tag);
-		if (ret) {
-			ret = ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
-				       dir, path, SSP_HSM_PIN_ENV);
-			goto fail;
-		}
-		memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
-		memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
-		ssp_wipe(pt, sizeof(pt));
-		if (ssp_audit_mac_key(s->sec->key, s->sec->kaudit)) {
-			ret = ssp_errf(e, -EIO, "HSM %s: deriving the audit MAC key failed", dir);
-			goto fail;
-		}
-		ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
-		if (strcmp(fp, s->fingerprint)) {
-			ret = ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
-				       dir, path);
-			goto fail;
-		}
 	}
 	free(buf);
 	*out = &s->base;
@@ -686,7 +809,7 @@ static int soft_audit_append(struct ssp_hsm *h, const char *event, json_object *
 {
 	struct soft_hsm *s = (struct soft_hsm *)h;
 
-	return ssp_audit_append_at(-1, h->dir, event, fields, s->sec ? s->sec->kaudit : NULL,
+	return ssp_audit_append_at(s->dirfd, h->dir, event, fields, s->sec ? s->sec->kaudit : NULL,
 				   pos, e);
 }
 
@@ -707,7 +830,7 @@ static int soft_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct
 	if (!ret) {
 		c->mac_key = s->sec ? s->sec->kaudit : c->mac_key;
 		c->anchor = &st.last;
-		ret = ssp_audit_check(-1, h->dir, NULL, c, e);
+		ret = ssp_audit_check(s->dirfd, h->dir, NULL, c, e);
 		c->anchor = NULL;
 	}
 	close(fd);
@@ -738,13 +861,12 @@ const struct ssp_hsm_ops ssp_hsm_soft_ops = {
 
 static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_err *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 	json_object *o, *k, *w, *keys;
 	const char *txt;
 	int i, ret;
 
-	if (path_in(&s->base, SSP_HSM_META, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	shown(s, SSP_HSM_META, path);
 	o = json_object_new_object();
 	k = json_object_new_object();
 	w = json_object_new_object();
@@ -784,34 +906,33 @@ static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_er
 	add_hex(w, "tag", sd->tag, sizeof(sd->tag));
 	json_object_object_add(o, "sealed", w);
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	ret = ssp_write_file_atomic_at(s->dirfd, SSP_HSM_META, path, txt, strlen(txt), 0600, e);
 	json_object_put(o);
 	return ret;
 }
 
-static int exists_in(const char *dir, const char *name)
+static int exists_in(int dirfd, const char *name)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return lstat(path, &st) == 0;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_init *init,
 		      struct ssp_err *e)
 {
-	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
 	struct soft_state st = { 0 };
 	struct soft_hsm *s;
 	struct sealed sd;
 	json_object *f, *idx;
-	char aad[512];
 	int i, fd = -1, ret;
 
 	if (!pin || !pin[0])
 		return ssp_errf(e, -ENOKEY, "HSM %s: no PIN; give --pin-file or set %s", dir,
 				SSP_HSM_PIN_ENV);
+	if (strlen(pin) < SSP_HSM_PIN_MIN)
+		return ssp_errf(e, -EINVAL, "HSM %s: the PIN is %zu characters; use at least %d (it is all that stands between the disk and the OEM key)",
+				dir, strlen(pin), SSP_HSM_PIN_MIN);
 	if (ssp_nonce_check(init->nonce))
 		return ssp_errf(e, -EINVAL, "HSM %s: the OEM nonce's last 4 bytes are not zero; ssp-v1 uses a 96-bit IV followed by 4 zero bytes: fix the nonce file",
 				dir);
@@ -824,16 +945,11 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 		return ssp_errf(e, -EINVAL, "HSM %s: %u PBKDF2 rounds is too few; use at least %d",
 				dir, sd.rounds, SSP_HSM_KDF_MIN);
 
-	s = calloc(1, sizeof(*s));
+	s = soft_new(dir, e);
 	if (!s)
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	s->base.ops = &ssp_hsm_soft_ops;
+		return e ? e->code : -ENOMEM;
 	s->series = init->series;
 	s->fsbl_min_version = init->fsbl_min_version;
-	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
-		ret = ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
-		goto out;
-	}
 	for (i = 0; i < ST_KEYS; i++) {
 		if (!init->st_pub_pem[i])
 			continue;
@@ -856,43 +972,26 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 		ssp_errf(e, ret, "HSM %s: cannot create the directory: %s", dir, strerror(-ret));
 		goto out;
 	}
+	s->dirfd = ssp_open_private_dir(dir, e);
+	if (s->dirfd < 0) {
+		ret = ssp_err_prefix(e, "HSM %s", dir);
+		goto out;
+	}
 	fd = lock_dir(s, LOCK_EX, e);
 	if (fd < 0) {
 		ret = fd;
 		goto out;
 	}
-	if (exists_in(dir, SSP_HSM_META) || exists_in(dir, STATE_FILE) ||
-	    exists_in(dir, SSP_AUDIT_LOG)) {
+	if (exists_in(s->dirfd, SSP_HSM_META) || exists_in(s->dirfd, STATE_FILE) ||
+	    exists_in(s->dirfd, SSP_AUDIT_LOG)) {
 		ret = ssp_errf(e, -EEXIST, "HSM %s: already initialised (or left from an earlier one); an HSM is never overwritten: use another --dir",
 			       dir);
 		goto out;
 	}
 
-	s->sec = secrets_alloc();
-	if (!s->sec) {
-		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	ret = secrets_seal(s, pin, init, &sd, e);
+	if (ret)
 		goto out;
-	}
-	ret = ssp_random(sd.salt, sizeof(sd.salt));
-	if (!ret)
-		ret = ssp_random(sd.iv, sizeof(sd.iv));
-	if (!ret)
-		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
-	if (!ret)
-		ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
-	if (!ret)
-		ret = ssp_audit_mac_key(init->key, s->sec->kaudit);
-	if (!ret) {
-		memcpy(pt, init->nonce, SSP_NONCE_LEN);
-		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
-		ret = ssp_gcm_encrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), pt, sizeof(pt), sd.ct,
-				      sd.tag);
-		ssp_wipe(pt, sizeof(pt));
-	}
-	if (ret) {
-		ssp_errf(e, ret, "HSM %s: sealing the OEM key failed", dir);
-		goto out;
-	}
 	ret = meta_write(s, &sd, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);
@@ -910,7 +1009,7 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 	json_object_object_add(f, "counter", json_object_new_int64(init->counter));
 	json_object_object_add(f, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
 	json_object_object_add(f, "st_key_indexes", idx);
-	ret = ssp_audit_append_at(-1, dir, SSP_AUDIT_EV_HSM_INIT, f, s->sec->kaudit, &st.last, e);
+	ret = ssp_audit_append_at(s->dirfd, dir, SSP_AUDIT_EV_HSM_INIT, f, s->sec->kaudit, &st.last, e);
 	json_object_put(f);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);

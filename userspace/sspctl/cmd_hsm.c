@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -320,6 +323,54 @@ static int do_status(struct args *a)
 	return SSPCTL_OK;
 }
 
+/*
+ * The license file, made before anything is counted (a license must not be
+ * counted only to find that it cannot be saved): created 0600, or an
+ * existing regular file opened without truncating it yet.
+ */
+static int open_out(const char *cmd, const char *path, int *created)
+{
+	struct stat st;
+	int fd;
+
+	*created = 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		*created = 0;
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "sspctl %s: cannot create the license file %s: %s; nothing was counted\n",
+			cmd, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "sspctl %s: %s is not a regular file; nothing was counted: give another --out\n",
+			cmd, path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_out(int fd, const uint8_t *lic, size_t len)
+{
+	size_t done = 0;
+
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = pwrite(fd, lic + done, len - done, done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
 static int do_license(struct args *a)
 {
 	const char *cmd = "hsm license";
@@ -329,7 +380,7 @@ static int do_license(struct args *a)
 	struct ssp_err e = { 0 };
 	char pin[SSP_HSM_PIN_MAX];
 	struct ssp_hsm *h;
-	int ret;
+	int ret, fd, created;
 
 	if (!a->cert || !a->out)
 		return usage_err(cmd, "--cert CERT136 and --out LICENSE136 are required");
@@ -347,15 +398,26 @@ static int do_license(struct args *a)
 		print_err(cmd, &e);
 		return SSPCTL_EXIT_FAIL;
 	}
+	fd = open_out(cmd, a->out, &created);
+	if (fd < 0) {
+		ssp_hsm_close(h);
+		return SSPCTL_EXIT_FAIL;
+	}
 	ret = ssp_hsm_license(h, cert, &ctx, lic, &e);
 	ssp_hsm_close(h);
 	if (ret) {
+		close(fd);
+		if (created)
+			unlink(a->out);
 		print_err(cmd, &e);
 		return ret == -ENOSPC ? SSPCTL_EXIT_NO_LICENSE : SSPCTL_EXIT_FAIL;
 	}
-	if (ssp_write_file_atomic(a->out, lic, sizeof(lic), 0644, &e)) {
-		fprintf(stderr, "sspctl %s: the license was issued and counted but could not be saved: %s\n",
-			cmd, e.msg);
+	ret = write_out(fd, lic, sizeof(lic));
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret) {
+		fprintf(stderr, "sspctl %s: the license was issued and counted but could not be saved to %s: %s; run the same command again once fixed: the HSM issues the same chip's license again at no cost\n",
+			cmd, a->out, strerror(-ret));
 		return SSPCTL_EXIT_FAIL;
 	}
 	printf("license for %s written to %s\n", a->cert, a->out);

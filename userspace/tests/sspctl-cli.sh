@@ -92,7 +92,8 @@ head -c 16 /dev/urandom >key.bin
 head -c 15 /dev/urandom >key15.bin
 printf 'correct horse\n' >pin
 printf 'wrong horse\n' >pin-bad
-KDF=(--kdf-iterations 1000)
+chmod 600 pin pin-bad
+KDF=(--kdf-iterations 100000)
 
 # --- the program ---
 check "no arguments is a usage error (exit 2)" 2 "usage: sspctl" "$SSPCTL"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -440,16 +441,22 @@ TEST(read_pin_takes_the_first_line_of_the_file_or_the_environment)
 }
 
 /* Child: license until refused; one byte to fd per license received. */
-static void __attribute__((noreturn)) license_loop(const struct world *w, int fd, int max)
+/*
+ * Child: license until refused, a new chip each time (the HSM re-issues a
+ * chip's license for free); h: the parent's open handle, NULL to open one.
+ */
+static void __attribute__((noreturn)) license_loop(const struct world *w, struct ssp_hsm *h,
+						   int fd, int max)
 {
 	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
 	struct ssp_err e = { 0 };
-	struct ssp_hsm *h;
 	int i, ret = 0;
 
-	if (ssp_hsm_open(w->hsm, PIN, &h, &e) || make_cert(w->st_priv, 0x500, 0, cert, chip))
+	if (!h && ssp_hsm_open(w->hsm, PIN, &h, &e))
 		_exit(2);
 	for (i = 0; i < max; i++) {
+		if (make_cert(w->st_priv, 0x500, 0, cert, chip))
+			_exit(2);
 		ret = ssp_hsm_license(h, cert, NULL, lic, &e);
 		if (ret)
 			break;
@@ -486,7 +493,7 @@ TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], each);
+			license_loop(&w, NULL, p[1], each);
 		}
 	}
 	close(p[1]);
@@ -617,11 +624,15 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 {
 	const int counter = 150, rounds = 60;
 	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
 	uint64_t returned = 0;
+	struct ssp_hsm *h;
 	struct world w;
 	int p[2], r, status, killed = 0;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, counter, 0));
+	/* Opened once here (the PIN's KDF is slow): the kills then land in issuance. */
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e)) TH_LOG("%s", e.msg);
 	ASSERT_EQ(0, pipe(p));
 	srand(time(NULL) ^ getpid());
 	for (r = 0; r < rounds; r++) {
@@ -631,13 +642,13 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 		ASSERT_GE(a, 0);
 		if (a == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], counter);
+			license_loop(&w, h, p[1], counter);
 		}
 		b = fork();
 		ASSERT_GE(b, 0);
 		if (b == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], counter);
+			license_loop(&w, h, p[1], counter);
 		}
 		usleep(300 + rand() % 5000);
 		kill(a, SIGKILL);
@@ -661,7 +672,171 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 	ASSERT_LE(returned, st.issued);
 	ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
 	ASSERT_EQ((uint64_t)counter, st.remaining + st.issued);
+	ssp_hsm_close(h);
 	drop_world(&w);
+}
+
+/* Hardening (issue §4): files through a dirfd, no symlinks, private dirs and PIN files. */
+TEST_F(mp15, lock_planted_as_a_symlink_is_refused_not_followed)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	char lock[256], target[256];
+	struct ssp_err e = { 0 };
+	struct stat st;
+
+	snprintf(lock, sizeof(lock), "%s/lock", self->w.hsm);
+	snprintf(target, sizeof(target), "%s/elsewhere", self->w.dir);
+	ASSERT_EQ(0, unlink(lock));
+	ASSERT_EQ(0, symlink(target, lock));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(-ELOOP, ssp_hsm_license(self->h, cert, NULL, lic, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "symbolic link")) TH_LOG("%s", e.msg);
+	ASSERT_NE(0, lstat(target, &st));
+	ASSERT_EQ(0, license_lines(self->w.hsm));
+}
+
+TEST_F(mp15, group_writable_or_symlinked_hsm_dir_is_refused_saying_what_to_do)
+{
+	char link[256];
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+
+	ASSERT_EQ(0, chmod(self->w.hsm, 0770));
+	ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, NULL, &h, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "chmod 0700")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, chmod(self->w.hsm, 0702));
+	ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, PIN, &h, &e));
+	ASSERT_EQ(0, chmod(self->w.hsm, 0700));
+	snprintf(link, sizeof(link), "%s/link", self->w.dir);
+	ASSERT_EQ(0, symlink(self->w.hsm, link));
+	ASSERT_NE(0, ssp_hsm_open(link, NULL, &h, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "symbolic link")) TH_LOG("%s", e.msg);
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, chown(self->w.hsm, 65534, 65534));
+		ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, NULL, &h, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "chown")) TH_LOG("%s", e.msg);
+		ASSERT_EQ(0, chown(self->w.hsm, 0, 0));
+	}
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, NULL, &h, &e)) TH_LOG("%s", e.msg);
+	ssp_hsm_close(h);
+}
+
+TEST(pin_file_must_be_private_and_the_environment_pin_is_removed_once_read)
+{
+	char path[] = "/tmp/ssp-test-pin-XXXXXX", pin[SSP_HSM_PIN_MAX];
+	struct ssp_err e = { 0 };
+	int fd = mkstemp(path);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(9, write(fd, "s3cret-pin", 9));
+	close(fd);
+	ASSERT_EQ(0, chmod(path, 0644));
+	ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "chmod 600")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, chmod(path, 0640));
+	ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+	ASSERT_EQ(0, chmod(path, 0400));
+	ASSERT_EQ(0, ssp_hsm_read_pin(path, pin, &e)) TH_LOG("%s", e.msg);
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, chown(path, 65534, 65534));
+		ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "owned by uid 65534")) TH_LOG("%s", e.msg);
+	}
+	unlink(path);
+	setenv(SSP_HSM_PIN_ENV, "env-pin-123", 1);
+	ASSERT_EQ(0, ssp_hsm_read_pin(NULL, pin, &e));
+	ASSERT_STREQ("env-pin-123", pin);
+	ASSERT_EQ(NULL, getenv(SSP_HSM_PIN_ENV));
+}
+
+TEST(init_refuses_a_short_pin_and_too_few_kdf_rounds)
+{
+	struct ssp_hsm_init in = { 0 };
+	struct ssp_err e = { 0 };
+	struct world w;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 1, 0));
+	in.series = SSP_SERIES_MP15;
+	in.counter = 1;
+	in.st_pub_pem[0] = w.st_pem;
+	in.kdf_iterations = SSP_HSM_KDF_MIN;
+	snprintf(w.hsm, sizeof(w.hsm), "%s/short", w.dir);
+	ASSERT_EQ(-EINVAL, ssp_hsm_soft_init(w.hsm, "1234567", &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "at least 8")) TH_LOG("%s", e.msg);
+	in.kdf_iterations = 99999;
+	ASSERT_EQ(-EINVAL, ssp_hsm_soft_init(w.hsm, PIN, &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "at least 100000")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(-1, access(w.hsm, F_OK));
+	drop_world(&w);
+}
+
+/*
+ * The attack of issue 7: make the directory read-only so that the counter
+ * cannot go down. The license is then refused (its audit line counts it:
+ * the safe direction), never returned. Root ignores modes, so as root the
+ * attacked process runs as nobody.
+ */
+TEST(read_only_directory_refuses_the_license_it_could_not_count)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct world w;
+	char cmd[256];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 5, 0));
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s' && chmod 755 '%s'", w.dir, w.dir);
+		ASSERT_EQ(0, system(cmd));
+	}
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct ssp_err e = { 0 };
+		struct ssp_hsm *h;
+		int ret;
+
+		if (geteuid() == 0 && (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+			_exit(10);
+		if (chmod(w.hsm, 0500) || ssp_hsm_open(w.hsm, PIN, &h, &e))
+			_exit(11);
+		memset(lic, 0, sizeof(lic));
+		ret = ssp_hsm_license(h, cert, NULL, lic, &e);
+		if (ret && !strstr(e.msg, "counted (audit line 2) but not issued"))
+			fprintf(stderr, "# %s\n", e.msg);
+		_exit(ret == 0 ? 12 : lic[0] ? 13 : !strstr(e.msg, "but not issued") ? 14 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -R 0:0 '%s'", w.dir);
+		ASSERT_EQ(0, system(cmd));
+	}
+	ASSERT_EQ(0, chmod(w.hsm, 0700));
+	/* The refused license is counted (by its line), so nothing was minted. */
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(4u, st.remaining);
+	ASSERT_EQ(1, license_lines(w.hsm));
+	drop_world(&w);
+}
+
+TEST_F(mp15, secrets_pages_are_left_out_of_core_dumps_and_the_process_is_not_dumpable)
+{
+	char line[256];
+	int dd = 0;
+	FILE *f;
+
+	ASSERT_EQ(0, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	f = fopen("/proc/self/smaps", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmFlags:", 8) && strstr(line, " dd"))
+			dd++;
+	fclose(f);
+	ASSERT_GE(dd, 1);
 }
 
 TEST_HARNESS_MAIN
