@@ -603,6 +603,46 @@ out:
 	return ret;
 }
 
+int ssp_audit_line_at(int dirfd, const char *dir, off_t end, const uint8_t *mac_key,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e)
+{
+	const struct log_ref ref = { .dirfd = dirfd, .dir = dir };
+	char path[PATH_MAX], *line;
+	struct ssp_audit_rec rec;
+	const char *bad;
+	off_t start;
+	size_t len;
+	int fd, ret;
+
+	fd = open_log(&ref, path, sizeof(path), O_RDONLY, e);
+	if (fd < 0)
+		return fd;
+	line = malloc(SSP_AUDIT_LINE_MAX + 2);
+	if (!line) {
+		close(fd);
+		return ssp_errf(e, -ENOMEM, "%s: out of memory", path);
+	}
+	ret = read_line_before(fd, end, line, SSP_AUDIT_LINE_MAX + 2, &start, &len);
+	close(fd);
+	if (ret) {
+		free(line);
+		return ssp_errf(e, -EBADMSG, "%s: no line ends at byte %lld", path, (long long)end);
+	}
+	bad = check_line(line, len, &rec, mac_key);
+	if (bad) {
+		ret = ssp_errf(e, -EBADMSG, "%s: the line ending at byte %lld %s", path, (long long)end,
+			       bad);
+	} else {
+		rec.start = start;
+		rec.end = end;
+		rec.line = line;
+		ret = fn(arg, &rec);
+	}
+	json_object_put(rec.obj);
+	free(line);
+	return ret;
+}
+
 int ssp_audit_walk_at(int dirfd, const char *dir, const struct ssp_audit_pos *after,
 		      ssp_audit_fn fn, void *arg, struct ssp_err *e)
 {

@@ -43,6 +43,7 @@
 /* Events written by sspctl (others are accepted). */
 #define SSP_AUDIT_EV_HSM_INIT	"hsm-init"
 #define SSP_AUDIT_EV_LICENSE	"license"
+#define SSP_AUDIT_EV_LICENSE_REISSUE "license-reissue"	/* not counted: names original_seq */
 #define SSP_AUDIT_EV_PROVISION	"provision"
 
 /* Where a line ended up: its seq, hash, and the log's size just after it. */
@@ -108,6 +109,13 @@ typedef int (*ssp_audit_fn)(void *arg, const struct ssp_audit_rec *rec);
 int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn,
 		   void *arg, struct ssp_err *e);
 int ssp_audit_walk_at(int dirfd, const char *dir, const struct ssp_audit_pos *after,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e);
+/*
+ * The one line that ends at byte end (just after its '\n'), checked on its
+ * own (hash, and MAC when mac_key is given: see rec->mac_state; its link to
+ * the line before is not checked), passed to fn. -EBADMSG if there is none.
+ */
+int ssp_audit_line_at(int dirfd, const char *dir, off_t end, const uint8_t *mac_key,
 		      ssp_audit_fn fn, void *arg, struct ssp_err *e);
 
 /*

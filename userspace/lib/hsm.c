@@ -84,7 +84,20 @@ int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		    const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
 		    struct ssp_err *e)
 {
-	return h->ops->license(h, cert, ctx, license, e);
+	return h->ops->license(h, cert, ctx, license, NULL, e);
+}
+
+int ssp_hsm_license_ex(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
+		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
+		       struct ssp_hsm_license_info *info, struct ssp_err *e)
+{
+	return h->ops->license(h, cert, ctx, license, info, e);
+}
+
+int ssp_hsm_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			  struct ssp_err *e)
+{
+	return h->ops->check_payload(h, payload, len, e);
 }
 
 void ssp_hsm_close(struct ssp_hsm *h)

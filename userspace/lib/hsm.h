@@ -73,6 +73,13 @@ struct ssp_hsm_ctx {
 	const char *host_tool;		/* e.g. "sspctl provision" */
 };
 
+/* Which audit line a license came from (ssp_hsm_license_ex). */
+struct ssp_hsm_license_info {
+	uint64_t seq;			/* the line written for this call */
+	bool reissued;			/* true: the chip's earlier license, not counted */
+	uint64_t original_seq;		/* reissued: the license line it repeats */
+};
+
 struct ssp_hsm_ops {
 	const char *name;
 	int (*open)(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e);
@@ -80,13 +87,15 @@ struct ssp_hsm_ops {
 	/* -EPERM bad certificate (signature, chip id, format), -ENOSPC counter 0. */
 	int (*license)(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
-		       struct ssp_err *e);
+		       struct ssp_hsm_license_info *info, struct ssp_err *e);
 	void (*close)(struct ssp_hsm *h);
 	/* Append to the HSM's audit log, MAC'd when the HSM holds its key. */
 	int (*audit_append)(struct ssp_hsm *h, const char *event, json_object *fields,
 			    struct ssp_audit_pos *pos, struct ssp_err *e);
 	/* ssp_audit_check() with the HSM's MAC key (if opened with PIN) and anchor. */
 	int (*audit_check)(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e);
+	int (*check_payload)(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			     struct ssp_err *e);
 	const struct ssp_hsm_guarantee *guarantees;
 };
 
@@ -133,6 +142,22 @@ int ssp_hsm_status(struct ssp_hsm *h, struct ssp_hsm_status *st, struct ssp_err 
 int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		    const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
 		    struct ssp_err *e);
+/*
+ * ssp_hsm_license() telling which audit line the license came from. A chip
+ * whose certificate this HSM already licensed (a retry, a re-run) gets its
+ * license again at no cost: a "license-reissue" line naming the original
+ * is written instead of a counted "license" line (info->reissued).
+ */
+int ssp_hsm_license_ex(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
+		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
+		       struct ssp_hsm_license_info *info, struct ssp_err *e);
+/*
+ * Before the first chip: the .ssp payload must decrypt under this HSM's key
+ * and nonce and be of its series (needs the PIN). -EKEYREJECTED otherwise,
+ * -EINVAL for a payload of another series.
+ */
+int ssp_hsm_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			  struct ssp_err *e);
 void ssp_hsm_close(struct ssp_hsm *h);
 /* The directory's audit log (audit.h), for provisioning results. */
 const char *ssp_hsm_dir(struct ssp_hsm *h);

@@ -35,7 +35,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +76,39 @@ struct soft_secrets {
 	uint8_t kaudit[SSP_AUDIT_MAC_KEY_LEN];	/* MACs audit lines (from key) */
 };
 
+/*
+ * The log's license lines by certificate hash, for re-issues: built by
+ * reading the log once, then only the bytes appended since (by anyone), so
+ * a license costs no scan of the whole log. Used under the HSM's lock only.
+ */
+struct lic_entry {
+	uint8_t cert[SSP_HASH_LEN];
+	off_t end;			/* the line ends there */
+};
+
+struct lic_index {
+	struct lic_entry *v;
+	size_t n, cap;
+	uint32_t *slot;			/* open addressing: entry index + 1, 0 empty */
+	size_t nslot;			/* power of two, > 2 n */
+	off_t scanned;			/* log bytes indexed */
+	ino_t ino;			/* of the log indexed */
+};
+
+/* Where the last state_recover() of this handle stopped (see there). */
+struct recover_cache {
+	bool valid;
+	struct ssp_audit_pos anchor;		/* state's anchor it started from */
+	struct ssp_audit_pos to;		/* the last line it walked */
+	struct ssp_audit_pos last_license;	/* the last license line up to there */
+	uint64_t found;				/* license lines after anchor */
+};
+
 struct soft_hsm {
 	struct ssp_hsm base;		/* first: ssp_hsm_* take its address */
+	struct lic_index idx;
+	struct recover_cache rc;
+	pthread_mutex_t rc_lock;	/* status runs under a shared lock */
 	enum ssp_series series;
 	uint32_t fsbl_min_version;
 	uint16_t st_mask;
@@ -312,12 +345,16 @@ bad:
 struct recover_ctx {
 	struct soft_state *st;
 	uint64_t found;
+	struct ssp_audit_pos to;	/* the last line walked */
 };
 
 static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 {
 	struct recover_ctx *r = arg;
 
+	r->to.seq = rec->seq;
+	memcpy(r->to.hash, rec->hash, HEX_HASH);
+	r->to.end = rec->end;
 	if (strcmp(rec->event, SSP_AUDIT_EV_LICENSE))
 		return 0;
 	r->found++;
@@ -350,16 +387,41 @@ static int reconcile(struct soft_hsm *s, struct soft_state *st, struct ssp_err *
 	return 0;
 }
 
+static bool pos_eq(const struct ssp_audit_pos *a, const struct ssp_audit_pos *b)
+{
+	return a->seq == b->seq && a->end == b->end && !strcmp(a->hash, b->hash);
+}
+
 static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *found,
 			 struct ssp_err *e)
 {
 	struct recover_ctx r = { .st = st };
-	struct ssp_audit_pos after = st->last;
+	struct ssp_audit_pos anchor = st->last, after = st->last;
 	int ret;
 
+	/*
+	 * Lines after the anchor that this handle walked already (re-issues,
+	 * provisioning records) are not walked again: each call then reads
+	 * only what was appended since, however many such lines pile up.
+	 */
+	pthread_mutex_lock(&s->rc_lock);
+	if (s->rc.valid && pos_eq(&s->rc.anchor, &anchor)) {
+		after = s->rc.to;
+		r.found = s->rc.found;
+		st->last = s->rc.last_license;
+	}
+	pthread_mutex_unlock(&s->rc_lock);
+	r.to = after;
 	ret = ssp_audit_walk_at(s->dirfd, s->base.dir, &after, recover_line, &r, e);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s: checking the audit log against the counter", s->base.dir);
+	pthread_mutex_lock(&s->rc_lock);
+	s->rc.valid = true;
+	s->rc.anchor = anchor;
+	s->rc.to = r.to;
+	s->rc.found = r.found;
+	s->rc.last_license = st->last;
+	pthread_mutex_unlock(&s->rc_lock);
 	if (r.found > st->remaining)
 		return ssp_errf(e, -EBADMSG, "HSM %s: the audit log holds %" PRIu64 " license records the counter does not know of, more than it had left; the log or the state was tampered with",
 				s->base.dir, r.found);
@@ -475,9 +537,250 @@ static int check_cert(struct soft_hsm *s, const uint8_t cert[SSP_CERT_SIZE],
 	return 0;
 }
 
+static void index_reset(struct lic_index *x)
+{
+	free(x->v);
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
+static size_t index_home(const struct lic_index *x, const uint8_t cert[SSP_HASH_LEN])
+{
+	uint32_t h;
+
+	memcpy(&h, cert, sizeof(h));	/* a SHA-256: already uniform */
+	return h & (x->nslot - 1);
+}
+
+static int index_add(struct lic_index *x, const uint8_t cert[SSP_HASH_LEN], off_t end)
+{
+	size_t i;
+
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 1024;
+		struct lic_entry *v = realloc(x->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		x->v = v;
+		x->cap = cap;
+	}
+	if (2 * (x->n + 1) >= x->nslot) {
+		size_t nslot = x->nslot ? 2 * x->nslot : 4096;
+		uint32_t *slot = calloc(nslot, sizeof(*slot));
+
+		if (!slot)
+			return -ENOMEM;
+		free(x->slot);
+		x->slot = slot;
+		x->nslot = nslot;
+		for (i = 0; i < x->n; i++) {
+			size_t k = index_home(x, x->v[i].cert);
+
+			while (x->slot[k])
+				k = (k + 1) & (x->nslot - 1);
+			x->slot[k] = i + 1;
+		}
+	}
+	memcpy(x->v[x->n].cert, cert, SSP_HASH_LEN);
+	x->v[x->n].end = end;
+	i = index_home(x, cert);
+	while (x->slot[i])
+		i = (i + 1) & (x->nslot - 1);
+	x->slot[i] = ++x->n;
+	return 0;
+}
+
+/* One complete line (without '\n') ending at file offset end: index it if it is a license. */
+static int index_line(struct lic_index *x, const char *line, size_t len, off_t end)
+{
+	static const char ev[] = "\"event\":\"license\",", key[] = "\"cert_sha256\":\"";
+	uint8_t cert[SSP_HASH_LEN];
+	char hex[HEX_HASH];
+	const char *p;
+
+	if (!memmem(line, len, ev, sizeof(ev) - 1))
+		return 0;
+	p = memmem(line, len, key, sizeof(key) - 1);
+	if (!p || (size_t)(line + len - p) < sizeof(key) - 1 + HEX_HASH - 1)
+		return 0;
+	memcpy(hex, p + sizeof(key) - 1, HEX_HASH - 1);
+	hex[HEX_HASH - 1] = '\0';
+	if (ssp_hex_decode(hex, cert, sizeof(cert)))
+		return 0;
+	return index_add(x, cert, end);
+}
+
+#define INDEX_CHUNK	(256 * 1024)
+
+/* Bring the index up to the end of the log (only new bytes are read). */
+static int index_update(struct soft_hsm *s, struct ssp_err *e)
+{
+	struct lic_index *x = &s->idx;
+	char *buf, *p, *nl, path[PATH_MAX + 32];
+	size_t carry = 0, total;
+	struct stat st;
+	off_t off;
+	ssize_t n;
+	int fd, ret = 0;
+
+	shown(s, SSP_AUDIT_LOG, path);
+	fd = openat(s->dirfd, SSP_AUDIT_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s", s->base.dir, path,
+				strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = ssp_errf(e, -errno, "HSM %s: cannot stat %s: %s", s->base.dir, path,
+			       strerror(errno));
+		close(fd);
+		return ret;
+	}
+	/* Another file, or shorter than indexed (a torn line cut off): start over. */
+	if (st.st_ino != x->ino || st.st_size < x->scanned) {
+		index_reset(x);
+		x->ino = st.st_ino;
+	}
+	buf = malloc(INDEX_CHUNK + SSP_AUDIT_LINE_MAX);
+	if (!buf) {
+		close(fd);
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	}
+	off = x->scanned;
+	while (off + (off_t)carry < st.st_size) {
+		n = pread(fd, buf + carry, INDEX_CHUNK, off + carry);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total = carry + n;
+		for (p = buf; (nl = memchr(p, '\n', buf + total - p)); p = nl + 1) {
+			ret = index_line(x, p, nl - p, off + (nl + 1 - buf));
+			if (ret) {
+				ret = ssp_errf(e, ret, "HSM %s: out of memory", s->base.dir);
+				goto out;
+			}
+		}
+		off += p - buf;
+		carry = buf + total - p;
+		if (carry >= SSP_AUDIT_LINE_MAX)
+			break;	/* not a line of ours; the chain check reports it */
+		memmove(buf, p, carry);
+	}
+out:
+	x->scanned = off;
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+struct reissue_check {
+	const char *cert_hex;
+	uint64_t seq;
+};
+
+static int reissue_line(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct reissue_check *r = arg;
+	json_object *v;
+
+	if (rec->mac_state == SSP_AUDIT_MAC_OK && !strcmp(rec->event, SSP_AUDIT_EV_LICENSE) &&
+	    json_object_object_get_ex(rec->fields, "cert_sha256", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    !strcmp(json_object_get_string(v), r->cert_hex))
+		r->seq = rec->seq;
+	return 0;
+}
+
+/*
+ * The seq of a license line for this certificate that this HSM wrote, or 0.
+ * Only a line whose MAC verifies under the HSM's key counts: the hash chain
+ * alone can be forged by whoever writes the directory, and a forged line
+ * naming a new chip's certificate would mint that chip a free license.
+ */
+static uint64_t licensed_before(struct soft_hsm *s, const uint8_t hc[SSP_HASH_LEN],
+				const char *hc_hex)
+{
+	struct lic_index *x = &s->idx;
+	struct reissue_check r = { .cert_hex = hc_hex };
+	struct ssp_err e2 = { 0 };
+	size_t k;
+
+	if (!x->nslot)
+		return 0;
+	for (k = index_home(x, hc); x->slot[k] && !r.seq; k = (k + 1) & (x->nslot - 1)) {
+		const struct lic_entry *en = &x->v[x->slot[k] - 1];
+
+		if (memcmp(en->cert, hc, SSP_HASH_LEN))
+			continue;
+		ssp_audit_line_at(s->dirfd, s->base.dir, en->end, s->sec->kaudit, reissue_line, &r,
+				  &e2);
+	}
+	return r.seq;
+}
+
+static json_object *license_fields(struct soft_hsm *s, const struct ssp_hsm_ctx *ctx,
+				   const char *product, const char *hc_hex,
+				   const uint8_t hl[SSP_HASH_LEN])
+{
+	json_object *f = json_object_new_object();
+	char hex[HEX_HASH];
+
+	if (!f)
+		return NULL;
+	json_object_object_add(f, "serial", ctx && ctx->serial ? json_object_new_string(ctx->serial) : NULL);
+	json_object_object_add(f, "port", ctx && ctx->port ? json_object_new_string(ctx->port) : NULL);
+	json_object_object_add(f, "product_id", json_object_new_string(product));
+	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
+	json_object_object_add(f, "cert_sha256", json_object_new_string(hc_hex));
+	ssp_hex_encode(hl, SSP_HASH_LEN, hex);
+	json_object_object_add(f, "license_sha256", json_object_new_string(hex));
+	return f;
+}
+
+static void license_tail(json_object *f, const struct ssp_hsm_ctx *ctx)
+{
+	json_object_object_add(f, "host_tool", json_object_new_string(ctx && ctx->host_tool ?
+								     ctx->host_tool : "libssp"));
+	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
+}
+
+/*
+ * A chip this HSM licensed before gets a license again, not counted: a
+ * license opens only on the chip whose key it was made for, and a chip is
+ * provisioned once, so this cannot make more chips than were paid for.
+ * The license is computed afresh (ssp_license_make draws a new ephemeral
+ * key), so its bytes differ from the first one; both open on that chip only.
+ */
+static int reissue(struct soft_hsm *s, uint64_t orig, const struct ssp_hsm_ctx *ctx,
+		   const char *product, const char *hc_hex, const uint8_t hl[SSP_HASH_LEN],
+		   struct ssp_hsm_license_info *info, struct ssp_err *e)
+{
+	struct ssp_audit_pos pos;
+	json_object *f;
+	int ret;
+
+	f = license_fields(s, ctx, product, hc_hex, hl);
+	if (!f)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	json_object_object_add(f, "original_seq", json_object_new_int64(orig));
+	license_tail(f, ctx);
+	ret = ssp_audit_append_at(s->dirfd, s->base.dir, SSP_AUDIT_EV_LICENSE_REISSUE, f,
+				  s->sec->kaudit, &pos, e);
+	json_object_put(f);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: recording the re-issue of license line %" PRIu64 " (none was issued)",
+				      s->base.dir, orig);
+	if (info) {
+		info->seq = pos.seq;
+		info->reissued = true;
+		info->original_seq = orig;
+	}
+	return 0;
+}
+
 static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 			const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
-			struct ssp_err *e)
+			struct ssp_hsm_license_info *info, struct ssp_err *e)
 {
 	struct soft_hsm *s = (struct soft_hsm *)h;
 	struct ssp_license_params params = {
@@ -485,14 +788,16 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		.fsbl_min_version = s->fsbl_min_version,
 	};
 	uint8_t lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN], hl[SSP_HASH_LEN];
-	char hex[HEX_HASH], product[9];
+	char hc_hex[HEX_HASH], product[9];
 	struct ssp_cert_info ci;
 	struct ssp_audit_pos pos;
 	struct soft_state st;
 	json_object *f = NULL;
-	uint64_t found;
+	uint64_t found, orig;
 	int fd, ret;
 
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (!s->sec)
 		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN, which only allows status; give --pin-file or %s",
 				h->dir, SSP_HSM_PIN_ENV);
@@ -510,6 +815,7 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 				strerror(-ret));
 	}
 	ssp_cert_product_id(&ci, product);
+	ssp_hex_encode(hc, sizeof(hc), hc_hex);
 
 	fd = lock_dir(s, LOCK_EX, e);
 	if (fd < 0) {
@@ -520,8 +826,15 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	ret = state_read(s, &st, e);
 	if (!ret)
 		ret = state_recover(s, &st, &found, e);
+	if (!ret)
+		ret = index_update(s, e);
 	if (ret)
 		goto out;
+	orig = licensed_before(s, hc, hc_hex);
+	if (orig) {
+		ret = reissue(s, orig, ctx, product, hc_hex, hl, info, e);
+		goto out;
+	}
 	if (st.remaining == 0) {
 		ret = ssp_errf(e, -ENOSPC, "HSM %s: no licenses left (%" PRIu64 " issued); this HSM cannot provision more chips",
 			       h->dir, st.issued);
@@ -531,24 +844,14 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	ret = count_license(s, &st, e);
 	if (ret)
 		goto out;
-	f = json_object_new_object();
+	f = license_fields(s, ctx, product, hc_hex, hl);
 	if (!f) {
 		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
 		goto out;
 	}
-	json_object_object_add(f, "serial", ctx && ctx->serial ? json_object_new_string(ctx->serial) : NULL);
-	json_object_object_add(f, "port", ctx && ctx->port ? json_object_new_string(ctx->port) : NULL);
-	json_object_object_add(f, "product_id", json_object_new_string(product));
-	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
-	ssp_hex_encode(hc, sizeof(hc), hex);
-	json_object_object_add(f, "cert_sha256", json_object_new_string(hex));
-	ssp_hex_encode(hl, sizeof(hl), hex);
-	json_object_object_add(f, "license_sha256", json_object_new_string(hex));
 	json_object_object_add(f, "remaining", json_object_new_int64(st.remaining - 1));
 	json_object_object_add(f, "issued", json_object_new_int64(st.issued + 1));
-	json_object_object_add(f, "host_tool", json_object_new_string(ctx && ctx->host_tool ?
-								     ctx->host_tool : "libssp"));
-	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
+	license_tail(f, ctx);
 
 	/* Commit point: once this line is durable the license is counted. */
 	ret = ssp_audit_append_at(s->dirfd, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
@@ -573,6 +876,8 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		goto out;
 	}
 	test_crash_point("saved");
+	if (info)
+		info->seq = pos.seq;
 out:
 	close(fd);
 	json_object_put(f);
@@ -589,8 +894,10 @@ static void soft_close(struct ssp_hsm *h)
 	struct soft_hsm *s = (struct soft_hsm *)h;
 
 	secrets_free(s->sec);
+	index_reset(&s->idx);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	pthread_mutex_destroy(&s->rc_lock);
 	ssp_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -745,6 +1052,7 @@ static struct soft_hsm *soft_new(const char *dir, struct ssp_err *e)
 	}
 	s->base.ops = &ssp_hsm_soft_ops;
 	s->dirfd = -1;
+	pthread_mutex_init(&s->rc_lock, NULL);
 	s->meta_version = META_VERSION;
 	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
 		ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
@@ -813,6 +1121,38 @@ static int soft_audit_append(struct ssp_hsm *h, const char *event, json_object *
 				   pos, e);
 }
 
+static int soft_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			      struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct ssp_payload_plain *pl;
+	enum ssp_series ps;
+	int ret;
+
+	if (!s->sec)
+		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN: the secrets file cannot be checked against its key",
+				h->dir);
+	if (ssp_payload_series(len, &ps))
+		return ssp_errf(e, -EINVAL, "HSM %s: the secrets file is %zu bytes, neither an MP15 nor an MP13 .ssp",
+				h->dir, len);
+	if (ps != s->series)
+		return ssp_errf(e, -EINVAL, "HSM %s is for %s but the secrets file is for %s; give the %s secrets file (no license was taken)",
+				h->dir, series_str(s->series), series_str(ps), series_str(s->series));
+	pl = malloc(sizeof(*pl));
+	if (!pl)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
+	ret = ssp_payload_open(payload, len, ps, s->sec->key, s->sec->nonce, pl);
+	ssp_wipe(pl, sizeof(*pl));
+	free(pl);
+	if (ret == -EBADMSG)
+		return ssp_errf(e, -EKEYREJECTED, "HSM %s: the secrets file does not decrypt under this HSM's key and nonce (fingerprint %.16s): it was built for another HSM; build it with `sspctl secrets build` and this HSM's key, or give the HSM it was built for (no license was taken)",
+				h->dir, s->fingerprint);
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: the secrets file is malformed (%s); rebuild it with `sspctl secrets build`",
+				h->dir, strerror(-ret));
+	return 0;
+}
+
 static int soft_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e)
 {
 	struct soft_hsm *s = (struct soft_hsm *)h;
@@ -856,6 +1196,7 @@ const struct ssp_hsm_ops ssp_hsm_soft_ops = {
 	.close = soft_close,
 	.audit_append = soft_audit_append,
 	.audit_check = soft_audit_check,
+	.check_payload = soft_check_payload,
 	.guarantees = soft_guarantees,
 };
 

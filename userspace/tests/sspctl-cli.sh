@@ -83,6 +83,7 @@ python3 tool.py key st.key st.pub
 python3 tool.py key st2.key st2.pub
 python3 tool.py key oem.key oem.pub
 python3 tool.py cert st.key 0x500 0xA cert.bin
+for i in 2 3 4; do python3 tool.py cert st.key 0x500 0xA cert$i.bin; done
 python3 tool.py cert st.key 0x501 0xA cert13.bin
 python3 tool.py cert st2.key 0x500 0xA cert-badsig.bin
 head -c 135 cert.bin >cert-short.bin
@@ -181,12 +182,18 @@ check "hsm license with a 135-byte certificate is refused (length)" 1 "135 bytes
 	env SSP_HSM_PIN="correct horse" "$SSPCTL" hsm license --dir h --cert cert-short.bin --out lic2.bin
 expect "refused licenses wrote no file and left the counter at 2" \
 	bash -c "test ! -e lic2.bin && test \"\$('$SSPCTL' hsm status --dir h --json | grep -o '\"remaining\":[0-9]*')\" = '\"remaining\":2'"
-"$SSPCTL" hsm license --dir h --cert cert.bin --out l2 --pin-file pin >/dev/null
-"$SSPCTL" hsm license --dir h --cert cert.bin --out l3 --pin-file pin >/dev/null
+"$SSPCTL" hsm license --dir h --cert cert2.bin --out l2 --pin-file pin >/dev/null
+"$SSPCTL" hsm license --dir h --cert cert3.bin --out l3 --pin-file pin >/dev/null
 check "hsm license at counter 0 exits 4 and says no licenses are left" 4 "no licenses left" \
-	"$SSPCTL" hsm license --dir h --cert cert.bin --out l4 --pin-file pin
+	"$SSPCTL" hsm license --dir h --cert cert4.bin --out l4 --pin-file pin
 expect "the exhausted HSM wrote no license and reports 0 left, 3 issued" \
 	bash -c "test ! -e l4 && '$SSPCTL' hsm status --dir h --json | grep -q '\"remaining\":0,\"issued\":3'"
+cp -a h h-again
+check "a chip licensed before gets its license again at no cost, even at 0 left" 0 "written to l1-again" \
+	"$SSPCTL" hsm license --dir h-again --cert cert.bin --out l1-again --pin-file pin
+expect "the re-issue is a license-reissue line naming the original seq 2, not counted" \
+	bash -c "tail -n 1 h-again/audit.log | grep -q '\"event\":\"license-reissue\".*\"original_seq\":2' && '$SSPCTL' hsm status --dir h-again --json | grep -q '\"remaining\":0,\"issued\":3'"
+expect "the re-issued license file is 0600 (created before counting)" test "$(stat -c %a l1-again)" = 600
 
 # --- audit ---
 check "audit verify without a key says the intact chain is unverified (exit 5)" 5 "4 lines, hash chain intact; unverified: no key, a forger can recompute the chain" \

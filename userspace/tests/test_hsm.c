@@ -189,9 +189,12 @@ TEST_F(mp15, license_opens_on_the_chip_and_costs_exactly_one_with_its_audit_line
 	ASSERT_NE(NULL, strstr(buf, "\"serial\":\"ABC123\",\"port\":\"3-1.2\",\"product_id\":\"5000200A\""));
 	ASSERT_NE(NULL, strstr(buf, "\"remaining\":2,\"issued\":1,\"host_tool\":\"test\""));
 
-	/* Two more, then none. */
+	/* Two more chips, then none. */
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	memset(lic, 0xAA, sizeof(lic));
 	ASSERT_EQ(-ENOSPC, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
 	ASSERT_NE(NULL, strstr(e.msg, "no licenses left"));
@@ -513,19 +516,23 @@ TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
 
 struct thread_arg {
 	struct ssp_hsm *h;
-	const uint8_t *cert;
+	const uint8_t *st_priv;		/* a new chip per license (no re-issues) */
 	int got, other;
 };
 
 static void *license_thread(void *p)
 {
 	struct thread_arg *a = p;
-	uint8_t lic[SSP_LIC_SIZE];
+	uint8_t lic[SSP_LIC_SIZE], cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
 	struct ssp_err e = { 0 };
 	int i, ret;
 
 	for (i = 0; i < 5; i++) {
-		ret = ssp_hsm_license(a->h, a->cert, NULL, lic, &e);
+		if (make_cert(a->st_priv, 0x500, 0, cert, chip)) {
+			a->other++;
+			continue;
+		}
+		ret = ssp_hsm_license(a->h, cert, NULL, lic, &e);
 		if (!ret)
 			a->got++;
 		else if (ret != -ENOSPC)
@@ -536,7 +543,6 @@ static void *license_thread(void *p)
 
 TEST(threads_sharing_one_handle_issue_exactly_the_counter)
 {
-	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
 	struct thread_arg a[4];
 	pthread_t t[4];
 	struct ssp_hsm_status st;
@@ -546,10 +552,9 @@ TEST(threads_sharing_one_handle_issue_exactly_the_counter)
 	int i, got = 0;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
-	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
 	for (i = 0; i < 4; i++) {
-		a[i] = (struct thread_arg){ .h = h, .cert = cert };
+		a[i] = (struct thread_arg){ .h = h, .st_priv = w.st_priv };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, license_thread, &a[i]));
 	}
 	for (i = 0; i < 4; i++) {
@@ -582,10 +587,10 @@ TEST(kill_at_each_step_of_issuance_never_leaves_a_license_uncounted)
 	int status;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
-	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		pid_t pid;
 
+		ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));	/* a new chip */
 		ASSERT_EQ(0, status_of(w.hsm, &st));
 		before = st.remaining;
 		pid = fork();
@@ -606,6 +611,7 @@ TEST(kill_at_each_step_of_issuance_never_leaves_a_license_uncounted)
 		ASSERT_EQ(10u, st.remaining + st.issued);
 	}
 	/* The HSM carries on: the state catches up with the log. */
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
 	ASSERT_EQ(0, ssp_hsm_license(h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
 	ssp_hsm_close(h);
@@ -837,6 +843,110 @@ TEST_F(mp15, secrets_pages_are_left_out_of_core_dumps_and_the_process_is_not_dum
 			dd++;
 	fclose(f);
 	ASSERT_GE(dd, 1);
+}
+
+/* Issue §5: a retry or re-run of a chip takes no second license. */
+static int count_ev(void *arg, const struct ssp_audit_rec *rec)
+{
+	const char **want = arg;
+
+	if (!strcmp(rec->event, want[0]))
+		(*(uint64_t *)(want + 1))++;
+	return 0;
+}
+
+static uint64_t events(const char *dir, const char *ev)
+{
+	struct { const char *ev; uint64_t n; } c = { ev, 0 };
+	struct ssp_err e = { 0 };
+
+	ssp_audit_walk(dir, NULL, count_ev, &c, &e);
+	return c.n;
+}
+
+TEST_F(mp15, a_chip_licensed_before_gets_its_license_again_at_no_cost)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE], lic2[SSP_LIC_SIZE];
+	uint8_t key[SSP_AES_KEY_LEN], nonce[SSP_NONCE_LEN];
+	struct ssp_hsm_license_info li;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	int i;
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(li.reissued);
+	ASSERT_EQ(2u, li.seq);
+	/* Again, from another handle (another process would do the same). */
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, PIN, &h, &e));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ssp_hsm_license_ex(h, cert, NULL, lic2, &li, &e)) TH_LOG("%s", e.msg);
+		ASSERT_TRUE(li.reissued);
+		ASSERT_EQ(2u, li.original_seq);
+		ASSERT_EQ(3u + i, li.seq);
+	}
+	ssp_hsm_close(h);
+	ASSERT_EQ(0, ssp_license_open(chip, lic2, key, nonce));
+	ASSERT_EQ(0, memcmp(key, self->w.key, sizeof(key)));
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(2u, st.remaining);
+	ASSERT_EQ(1u, st.issued);
+	ASSERT_EQ(1u, events(self->w.hsm, SSP_AUDIT_EV_LICENSE));
+	ASSERT_EQ(3u, events(self->w.hsm, SSP_AUDIT_EV_LICENSE_REISSUE));
+	/* Even with nothing left, the licensed chip still gets its license. */
+	for (i = 0; i < 2; i++) {
+		uint8_t c2[SSP_CERT_SIZE], k2[SSP_PRIV_LEN];
+
+		ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, c2, k2));
+		ASSERT_EQ(0, ssp_hsm_license(self->h, c2, NULL, lic2, &e)) TH_LOG("%s", e.msg);
+	}
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic2, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(li.reissued);
+}
+
+/*
+ * The MAC is what makes a re-issue safe: a license line forged for a new
+ * chip (hash chain recomputed, no key) must not give that chip a free license.
+ */
+TEST_F(mp15, a_forged_license_line_without_the_mac_mints_nothing)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN];
+	struct ssp_hsm_license_info li;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	char hex[65];
+	json_object *f;
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_sha256(cert, sizeof(cert), hc));
+	ssp_hex_encode(hc, sizeof(hc), hex);
+	f = json_object_new_object();
+	json_object_object_add(f, "cert_sha256", json_object_new_string(hex));
+	ASSERT_EQ(0, ssp_audit_append(self->w.hsm, SSP_AUDIT_EV_LICENSE, f, &e));	/* no MAC */
+	json_object_put(f);
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(li.reissued);
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	/* The forged line counts as a license too (the safe direction), the real one as well. */
+	ASSERT_EQ(1u, st.remaining);
+}
+
+TEST_F(mp15, payload_of_another_key_or_series_is_refused_before_any_license)
+{
+	struct ssp_payload_plain pl = { .series = SSP_SERIES_MP15, .secrets_len = 4 };
+	uint8_t good[SSP_PAYLOAD_SIZE_MP15], other[SSP_AES_KEY_LEN];
+	struct ssp_err e = { 0 };
+
+	ASSERT_EQ(0, ssp_payload_seal(&pl, self->w.key, self->w.nonce, good, sizeof(good)));
+	ASSERT_EQ(0, ssp_hsm_check_payload(self->h, good, sizeof(good), &e)) TH_LOG("%s", e.msg);
+	memset(other, 0x5A, sizeof(other));
+	ASSERT_EQ(0, ssp_payload_seal(&pl, other, self->w.nonce, good, sizeof(good)));
+	ASSERT_EQ(-EKEYREJECTED, ssp_hsm_check_payload(self->h, good, sizeof(good), &e));
+	ASSERT_NE(NULL, strstr(e.msg, "does not decrypt under this HSM's key")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(-EINVAL, ssp_hsm_check_payload(self->h, good, SSP_PAYLOAD_SIZE_MP13, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "for mp15 but the secrets file is for mp13")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, license_lines(self->w.hsm));
 }
 
 TEST_HARNESS_MAIN
