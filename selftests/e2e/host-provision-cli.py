@@ -67,7 +67,19 @@ def main():
         stm32_image(f"{d}/fw.stm32")
         with open(f"{d}/junk", "wb") as f:
             f.write(b"not an image" * 40)
-        mp15_payload(f"{d}/s15.ssp", pub_raw(ec.generate_private_key(ec.SECP256R1())))
+        # Sealed with the HSM's key: provision checks that before the first chip.
+        oem = ec.generate_private_key(ec.SECP256R1())
+        with open(f"{d}/oem.pem", "wb") as f:
+            f.write(oem.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        with open(f"{d}/secrets", "wb") as f:
+            f.write(os.urandom(16))
+        p = sspctl("secrets", "build", "--series", "mp15", "--oem-key", f"{d}/oem.pem",
+                   "--rma-unlock", "1", "--rma-relock", "2", "--secrets", f"{d}/secrets",
+                   "--key", f"{d}/key", "--nonce", f"{d}/nonce", "--out", f"{d}/s15.ssp")
+        if not tap.ok(p.returncode == 0, "setup: secrets file built", diag=p.stderr):
+            return tap.done()
+        mp15_payload(f"{d}/s15-other.ssp", pub_raw(ec.generate_private_key(ec.SECP256R1())))
         with open(f"{d}/s13.ssp", "wb") as f:
             f.write(struct.pack("<II", 0x50505353, 1) + os.urandom(32) + struct.pack("<I", 152) +
                     os.urandom(168))
@@ -89,6 +101,11 @@ def main():
         tap.ok(p.returncode == 2 and "2 --secrets for 1 --hsm" in p.stderr,
                "args: one --hsm per --secrets", diag=p.stderr)
 
+        p = sspctl("provision", "--fw", f"{d}/fw.stm32", "--secrets", f"{d}/s15-other.ssp",
+                   "--hsm", f"{d}/hsm", "ssp0")
+        tap.ok(p.returncode == 1 and "does not decrypt under this HSM's key" in p.stderr and
+               "no license was taken" in p.stderr,
+               "inputs: a secrets file of another key is refused before any chip", diag=p.stderr)
         p = sspctl("provision", "--fw", f"{d}/missing.stm32", *good[2:], "ssp0")
         tap.ok(p.returncode == 1 and "missing.stm32" in p.stderr, "inputs: a missing firmware file is named",
                diag=p.stderr)
