@@ -11,25 +11,32 @@
  *   state      the counter: remaining, issued, and the last audit line this
  *              HSM wrote (seq, hash, end), authenticated with a GMAC under a
  *              second PIN-derived key. Replaced atomically.
- *   audit.log  the audit trail (audit.c).
+ *   audit.log  the audit trail (audit.c); with the PIN every line is MAC'd
+ *              under a key derived from the OEM key.
  *   lock       flock'd exclusively around every license, shared by status.
+ *
+ * The directory is opened once (O_NOFOLLOW, owned by the caller, not group-
+ * or world-writable) and every file through it with O_NOFOLLOW.
  *
  * Issuing a license, under the lock:
  *   1. read and authenticate state; count the license lines the log holds
  *      after the line state names (a run killed between steps 3 and 4);
  *   2. refuse at 0;
+ *   2a. a certificate licensed before (a MAC-verified license line for it)
+ *      gets a license again, recorded as license-reissue, not counted;
  *   3. append the license line to the audit log and fsync it: this is the
  *      commit point, the license is counted from here on;
- *   4. write state with the counter minus one (atomic, fsync'd);
+ *   4. write state with the counter minus one (atomic, fsync'd); if that
+ *      fails, so does the call (counted, not issued);
  *   5. unlock and return the license.
  * A kill before 3 leaves nothing; between 3 and 5 a counted license that
  * nobody received (the safe direction); the counter is always the initial
  * count minus the license lines in the log. The license itself is computed
  * before the lock, so concurrent callers only serialise on the file I/O.
  *
- * Not defended: someone with write access to the directory restoring an
- * older copy of both state and audit.log (a software HSM cannot detect a
- * consistent rollback); use the PKCS#11 backend where that matters.
+ * Not defended: someone with write access to the directory copying it, or
+ * restoring an older copy of both state and audit.log (a software HSM
+ * cannot detect a consistent rollback); the TPM anchoring is for that.
  */
 #include <errno.h>
 #include <fcntl.h>
