@@ -222,7 +222,7 @@ class World:
         return words
 
     # ---- HSM and secrets ----
-    def hsm_init(self, name, series, counter, st_pem, kdf_iterations=1000):
+    def hsm_init(self, name, series, counter, st_pem, kdf_iterations=100000):
         # The fewest PBKDF2 rounds the HSM accepts: the VM has no KVM, and
         # the PIN's strength is not what these runs are about.
         d = self.path(name)

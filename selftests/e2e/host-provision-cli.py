@@ -57,7 +57,7 @@ def main():
     env.pop("SSP_HSM_PIN", None)
 
     def sspctl(*args, pin=True):
-        e = dict(env, SSP_HSM_PIN="cli-pin") if pin else env
+        e = dict(env, SSP_HSM_PIN="cli-pin-0123") if pin else env
         return subprocess.run([SSPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=e, timeout=120)
 
@@ -72,14 +72,26 @@ def main():
             f.write(os.urandom(12) + bytes(4))
         p = sspctl("hsm", "init", "--dir", f"{d}/hsm", "--series", "mp15", "--key", f"{d}/key",
                    "--nonce", f"{d}/nonce", "--counter", "3", "--st-key", f"{d}/st.pem",
-                   "--kdf-iterations", "1000")
+                   "--kdf-iterations", "100000")
         if not tap.ok(p.returncode == 0, "setup: software HSM created", diag=p.stderr):
             return tap.done()
         stm32_image(f"{d}/fw.stm32")
         stm32_image_v2(f"{d}/fw13.stm32")
         with open(f"{d}/junk", "wb") as f:
             f.write(b"not an image" * 40)
-        mp15_payload(f"{d}/s15.ssp", pub_raw(ec.generate_private_key(ec.SECP256R1())))
+        # Sealed with the HSM's key: provision checks that before the first chip.
+        oem = ec.generate_private_key(ec.SECP256R1())
+        with open(f"{d}/oem.pem", "wb") as f:
+            f.write(oem.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        with open(f"{d}/secrets", "wb") as f:
+            f.write(os.urandom(16))
+        p = sspctl("secrets", "build", "--series", "mp15", "--oem-key", f"{d}/oem.pem",
+                   "--rma-unlock", "1", "--rma-relock", "2", "--secrets", f"{d}/secrets",
+                   "--key", f"{d}/key", "--nonce", f"{d}/nonce", "--out", f"{d}/s15.ssp")
+        if not tap.ok(p.returncode == 0, "setup: secrets file built", diag=p.stderr):
+            return tap.done()
+        mp15_payload(f"{d}/s15-other.ssp", pub_raw(ec.generate_private_key(ec.SECP256R1())))
         with open(f"{d}/s13.ssp", "wb") as f:
             f.write(struct.pack("<II", 0x50505353, 1) + os.urandom(32) + struct.pack("<I", 152) +
                     os.urandom(168))
@@ -101,6 +113,11 @@ def main():
         tap.ok(p.returncode == 2 and "2 --secrets for 1 --hsm" in p.stderr,
                "args: one --hsm per --secrets", diag=p.stderr)
 
+        p = sspctl("provision", "--fw", f"{d}/fw.stm32", "--secrets", f"{d}/s15-other.ssp",
+                   "--hsm", f"{d}/hsm", "ssp0")
+        tap.ok(p.returncode == 1 and "does not decrypt under this HSM's key" in p.stderr and
+               "no license was taken" in p.stderr,
+               "inputs: a secrets file of another key is refused before any chip", diag=p.stderr)
         p = sspctl("provision", "--fw", f"{d}/missing.stm32", *good[2:], "ssp0")
         tap.ok(p.returncode == 1 and "missing.stm32" in p.stderr, "inputs: a missing firmware file is named",
                diag=p.stderr)
@@ -124,6 +141,7 @@ def main():
                "inputs: no PIN for the HSM is refused before any chip", diag=p.stderr)
         with open(f"{d}/bad.pin", "w") as f:
             f.write("wrong\n")
+        os.chmod(f"{d}/bad.pin", 0o600)
         p = sspctl("provision", *good, "--pin-file", f"{d}/bad.pin", "ssp0", pin=False)
         tap.ok(p.returncode == 1, "inputs: a wrong PIN is refused before any chip", diag=p.stderr)
 

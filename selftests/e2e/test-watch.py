@@ -60,6 +60,13 @@ def body(tap, w):
     # the runs in progress before it exits.
     idle = subprocess.Popen([SSPCTL, "watch", "--config", conf, "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=w.env)
+    # Opening the HSMs (100000 PBKDF2 rounds each, under TCG) takes a while:
+    # signal only once the daemon says it is watching.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = idle.stdout.readline()
+        if not line or '"event":"watching"' in line:
+            break
     time.sleep(3)
     idle.send_signal(signal.SIGTERM)
     try:

@@ -9,13 +9,17 @@
  * its last line finds nothing and the last line is a valid anchor; a record
  * appended to it verifies. A log that only fails verify for a torn last
  * line is repaired by the next append. A log built by appends verifies, and
- * any single changed byte in it is detected.
+ * any single changed byte in it is detected. Bit 1 of the first byte: the
+ * records are MAC'd (as an HSM with its key writes them); every MAC then
+ * verifies with that key, and a changed byte is detected with the key (a
+ * byte of the MAC itself is not covered by the hash chain).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
+#include "crypto.h"
 #include "fuzz.h"
 #include "fuzz_file.h"
 
@@ -99,8 +103,12 @@ static void raw_log(const char *dir, const char *path, const uint8_t *data, size
 }
 
 /* Records appended through the library, then checked and damaged. */
-static void built_log(const char *dir, const char *path, const uint8_t *data, size_t size)
+static const uint8_t mac_key[SSP_AUDIT_MAC_KEY_LEN] = { 0x42, 0x13, 0x37 };
+
+static void built_log(const char *dir, const char *path, const uint8_t *data, size_t size,
+		      const uint8_t *key)
 {
+	struct ssp_audit_check c = { .mac_key = key ? key : mac_key };
 	struct walk_acc acc = { 0 }, from = { 0 };
 	struct ssp_audit_pos pos[MAX_RECORDS];
 	struct ssp_err e = { 0 };
@@ -129,7 +137,7 @@ static void built_log(const char *dir, const char *path, const uint8_t *data, si
 			*sp = '\0';
 			fields = json_tokener_parse(sp + 1);
 		}
-		ret = ssp_audit_append_pos(dir, line, fields, &pos[n], &e);
+		ret = ssp_audit_append_at(-1, dir, line, fields, key, &pos[n], &e);
 		if (ret) {
 			/* Refused before touching the log: bad name, not an object, too long. */
 			check_err(ret, &e);
@@ -144,6 +152,10 @@ static void built_log(const char *dir, const char *path, const uint8_t *data, si
 		return;
 	ret = ssp_audit_verify(dir, &pos[n - 1], &lines, &e);
 	FUZZ_CHECK(ret == 0 && lines == n);
+	c.anchor = &pos[n - 1];
+	ret = ssp_audit_check(-1, dir, NULL, &c, &e);
+	FUZZ_CHECK(ret == 0 && c.lines == n && (key ? c.mac_ok : c.mac_none) == n);
+	c.anchor = NULL;
 	FUZZ_CHECK(ssp_audit_walk(dir, NULL, count_cb, &acc, &e) == 0 && acc.n == n);
 	for (k = 0; k < n; k++)
 		FUZZ_CHECK(acc.pos[k].seq == pos[k].seq && acc.pos[k].end == pos[k].end &&
@@ -165,7 +177,7 @@ static void built_log(const char *dir, const char *path, const uint8_t *data, si
 	buf[k] ^= (uint8_t)(1 + (h >> 8) % 255);
 	fuzz_write(path, buf, len);
 	memset(&e, 0, sizeof(e));
-	ret = ssp_audit_verify(dir, NULL, &lines, &e);
+	ret = key ? ssp_audit_check(-1, dir, NULL, &c, &e) : ssp_audit_verify(dir, NULL, &lines, &e);
 	if (ret == 0) {
 		fprintf(stderr, "fuzz_audit: byte %zu of %zu changed to 0x%02x and the log still verifies\n",
 			k, len, buf[k]);
@@ -184,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, SSP_AUDIT_LOG);
 	if (data[0] & 1)
-		built_log(dir, path, data + 1, size - 1);
+		built_log(dir, path, data + 1, size - 1, data[0] & 2 ? mac_key : NULL);
 	else
 		raw_log(dir, path, data + 1, size - 1);
 	return 0;

@@ -21,6 +21,9 @@
 #define HASH_KEY	",\"hash\":\""
 /* The fixed tail of every line: ,"hash":"<64 hex>"}\n */
 #define TAIL_LEN	(sizeof(HASH_KEY) - 1 + HASH_HEX + 3)
+#define MAC_KEY		",\"mac\":\""
+/* What a MAC adds before the closing brace: ,"mac":"<64 hex>" */
+#define MAC_LEN		(sizeof(MAC_KEY) - 1 + HASH_HEX + 1)
 
 static const char zero_hash[HASH_HEX + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
@@ -31,6 +34,13 @@ static int log_path(const char *dir, char *out, size_t len, struct ssp_err *e)
 		return ssp_errf(e, -ENAMETOOLONG, "audit log in %s: path too long", dir);
 	return 0;
 }
+
+/* Which log: DIR/audit.log (through dirfd when >= 0) or a file of its own. */
+struct log_ref {
+	int dirfd;
+	const char *dir;
+	const char *file;
+};
 
 static int event_ok(const char *ev)
 {
@@ -52,6 +62,25 @@ static int is_hex64(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[HASH_HEX] == '\0';
+}
+
+/* Compare without an early exit: the MAC must not leak by timing. */
+static int equal_ct(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+
+	while (n--)
+		d |= (unsigned char)(*a++ ^ *b++);
+	return !d;
+}
+
+static void mac_hex(const uint8_t *key, const char *data, size_t len, char out[HASH_HEX + 1])
+{
+	uint8_t h[SSP_HASH_LEN];
+
+	if (ssp_hmac_sha256(key, SSP_AUDIT_MAC_KEY_LEN, data, len, h))
+		memset(h, 0, sizeof(h));	/* the line then fails verify */
+	ssp_hex_encode(h, sizeof(h), out);
 }
 
 static void hash_hex(const char *data, size_t len, char out[HASH_HEX + 1])
@@ -85,18 +114,26 @@ static ssize_t pread_all(int fd, void *buf, size_t len, off_t off)
  * Check one line (without its '\n', NUL-terminated, len bytes) and fill rec.
  * *obj_out owns the parsed object. Returns a short cause on failure.
  */
-static const char *check_line(char *line, size_t len, struct ssp_audit_rec *rec)
+static const char *check_line(char *line, size_t len, struct ssp_audit_rec *rec,
+			      const uint8_t *mac_key)
 {
 	json_object *o, *v;
-	const char *tail;
+	const char *tail, *mtail = NULL;
 	char calc[HASH_HEX + 1];
+	size_t core = len;	/* the line without its MAC member */
 	int64_t seq;
 
 	memset(rec, 0, sizeof(*rec));
-	if (len < TAIL_LEN - 1 + 2)
+	if (len >= MAC_LEN + TAIL_LEN + 1 &&
+	    !memcmp(line + len - 1 - MAC_LEN, MAC_KEY, sizeof(MAC_KEY) - 1)) {
+		mtail = line + len - 1 - MAC_LEN;
+		core = len - MAC_LEN;
+	}
+	if (core < TAIL_LEN - 1 + 2)
 		return "too short to be a record";
-	tail = line + len - (TAIL_LEN - 1);
-	if (memcmp(tail, HASH_KEY, sizeof(HASH_KEY) - 1) || strcmp(line + len - 2, "\"}"))
+	tail = line + core - (TAIL_LEN - 1);
+	if (memcmp(tail, HASH_KEY, sizeof(HASH_KEY) - 1) || line[core - 2] != '"' ||
+	    line[len - 1] != '}' || (mtail && line[len - 2] != '"'))
 		return "does not end with its \"hash\" member";
 	o = json_tokener_parse(line);
 	if (!o || !json_object_is_type(o, json_type_object)) {
@@ -134,6 +171,22 @@ static const char *check_line(char *line, size_t len, struct ssp_audit_rec *rec)
 	hash_hex(line, tail - line, calc);
 	if (strcmp(calc, rec->hash))
 		return "was modified (its hash does not match its content)";
+	rec->mac_state = SSP_AUDIT_MAC_NONE;
+	if (json_object_object_get_ex(o, "mac", &v)) {
+		if (!mtail || !json_object_is_type(v, json_type_string) ||
+		    !is_hex64(json_object_get_string(v)) ||
+		    memcmp(mtail + sizeof(MAC_KEY) - 1, json_object_get_string(v), HASH_HEX))
+			return "has a misplaced or malformed \"mac\" member";
+		rec->mac = json_object_get_string(v);
+		rec->mac_state = SSP_AUDIT_MAC_UNCHECKED;
+		if (mac_key) {
+			mac_hex(mac_key, line, mtail - line, calc);
+			rec->mac_state = equal_ct(calc, rec->mac, HASH_HEX) ? SSP_AUDIT_MAC_OK :
+					 SSP_AUDIT_MAC_BAD;
+		}
+	} else if (mtail) {
+		return "has a \"mac\" member that is not one";
+	}
 	return NULL;
 }
 
@@ -219,7 +272,7 @@ static int read_tail(int fd, const char *path, uint64_t *seq, char hash[HASH_HEX
 		return ssp_errf(e, -EBADMSG, "%s: the last line cannot be read (%s); run `sspctl audit verify`",
 				path, ret == -EBADMSG ? "too long or cut" : strerror(-ret));
 	}
-	bad = check_line(buf, len, &rec);
+	bad = check_line(buf, len, &rec, NULL);
 	if (!bad) {
 		*seq = rec.seq;
 		memcpy(hash, rec.hash, HASH_HEX + 1);
@@ -246,7 +299,7 @@ static void utc_now(char out[32])
 
 /* Serialise the record into line (NUL-terminated, with '\n'); *len excludes the NUL. */
 static int build_line(uint64_t seq, const char *event, json_object *fields, const char *prev,
-		      char *line, size_t *len, char hash[HASH_HEX + 1])
+		      const uint8_t *mac_key, char *line, size_t *len, char hash[HASH_HEX + 1])
 {
 	json_object *o = json_object_new_object();
 	char now[32];
@@ -268,34 +321,56 @@ static int build_line(uint64_t seq, const char *event, json_object *fields, cons
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (n - 1 + TAIL_LEN > SSP_AUDIT_LINE_MAX) {
+	if (n - 1 + TAIL_LEN + MAC_LEN > SSP_AUDIT_LINE_MAX) {
 		ret = -E2BIG;
 		goto out;
 	}
 	hash_hex(s, n - 1, hash);
-	*len = snprintf(line, SSP_AUDIT_LINE_MAX + 1, "%.*s" HASH_KEY "%s\"}\n", (int)(n - 1), s, hash);
+	*len = snprintf(line, SSP_AUDIT_LINE_MAX + 1, "%.*s" HASH_KEY "%s\"", (int)(n - 1), s, hash);
+	if (mac_key) {
+		char mac[HASH_HEX + 1];
+
+		/* The MAC covers the exact bytes before ,"mac": (hash included). */
+		mac_hex(mac_key, line, *len, mac);
+		*len += snprintf(line + *len, SSP_AUDIT_LINE_MAX + 1 - *len, MAC_KEY "%s\"", mac);
+	}
+	*len += snprintf(line + *len, SSP_AUDIT_LINE_MAX + 1 - *len, "}\n");
 out:
 	json_object_put(o);
 	return ret;
 }
 
-static int open_log(const char *dir, char *path, size_t path_len, int flags, struct ssp_err *e)
+static int open_log(const struct log_ref *ref, char *path, size_t path_len, int flags,
+		    struct ssp_err *e)
 {
 	int fd, ret;
 
-	ret = log_path(dir, path, path_len, e);
-	if (ret)
-		return ret;
-	fd = open(path, flags | O_CLOEXEC, 0600);
+	if (ref->file) {
+		if (snprintf(path, path_len, "%s", ref->file) >= (int)path_len)
+			return ssp_errf(e, -ENAMETOOLONG, "audit log %s: path too long", ref->file);
+		fd = open(path, flags | O_CLOEXEC, 0600);
+	} else {
+		ret = log_path(ref->dir, path, path_len, e);
+		if (ret)
+			return ret;
+		/* Never through a symlink: whoever can write DIR must not redirect the log. */
+		if (ref->dirfd >= 0)
+			fd = openat(ref->dirfd, SSP_AUDIT_LOG, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+		else
+			fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
-		return ssp_errf(e, -errno, "%s: cannot open the audit log: %s; check the HSM directory and its permissions",
-				path, strerror(errno));
+		return ssp_errf(e, -errno, "%s: cannot open the audit log: %s; %s", path,
+				strerror(errno), errno == ELOOP ?
+				"it is a symbolic link, which is refused: remove it" :
+				"check the HSM directory and its permissions");
 	return fd;
 }
 
-int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields,
-			 struct ssp_audit_pos *pos, struct ssp_err *e)
+int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_object *fields,
+			const uint8_t *mac_key, struct ssp_audit_pos *pos, struct ssp_err *e)
 {
+	const struct log_ref ref = { .dirfd = dirfd, .dir = dir };
 	char path[PATH_MAX], prev[HASH_HEX + 1], hash[HASH_HEX + 1];
 	char *line;
 	struct stat st;
@@ -310,7 +385,7 @@ int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields
 	if (fields && !json_object_is_type(fields, json_type_object))
 		return ssp_errf(e, -EINVAL, "audit log in %s: the fields of a \"%s\" record must be a JSON object",
 				dir, event);
-	fd = open_log(dir, path, sizeof(path), O_RDWR | O_APPEND | O_CREAT, e);
+	fd = open_log(&ref, path, sizeof(path), O_RDWR | O_APPEND | O_CREAT, e);
 	if (fd < 0)
 		return fd;
 	line = malloc(SSP_AUDIT_LINE_MAX + 1);
@@ -327,7 +402,7 @@ int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields
 	ret = read_tail(fd, path, &seq, prev, e);
 	if (ret)
 		goto out;
-	ret = build_line(seq + 1, event, fields, prev, line, &len, hash);
+	ret = build_line(seq + 1, event, fields, prev, mac_key, line, &len, hash);
 	if (ret) {
 		ssp_errf(e, ret, "%s: cannot build the \"%s\" record: %s", path, event,
 			 ret == -E2BIG ? "its fields are too long" : strerror(-ret));
@@ -350,7 +425,10 @@ int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields
 	}
 	if (seq == 0) {
 		/* A new log: make its directory entry durable too. */
-		ret = ssp_fsync_dir(dir);
+		if (dirfd >= 0)
+			ret = fsync(dirfd) < 0 ? -errno : 0;
+		else
+			ret = ssp_fsync_dir(dir);
 		if (ret) {
 			ssp_errf(e, ret, "%s: fsync of directory %s failed: %s", path, dir, strerror(-ret));
 			goto out;
@@ -371,19 +449,35 @@ out:
 	return ret;
 }
 
+int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	return ssp_audit_append_at(-1, dir, event, fields, NULL, pos, e);
+}
+
 int ssp_audit_append(const char *dir, const char *event, json_object *fields,
 		     struct ssp_err *e)
 {
 	return ssp_audit_append_pos(dir, event, fields, NULL, e);
 }
 
+/* How to walk: which log, from where, how strictly, with which MAC key. */
+struct walk_opts {
+	struct log_ref ref;
+	const struct ssp_audit_pos *after;
+	ssp_audit_fn fn;
+	void *arg;
+	int strict;			/* a torn last line is an error */
+	const uint8_t *mac_key;		/* check each line's MAC */
+};
+
 /*
- * The walk behind ssp_audit_walk() and ssp_audit_verify(): from the start,
+ * The walk behind ssp_audit_walk() and ssp_audit_check(): from the start,
  * or from the anchor line after (which must be there), checking the chain.
  */
-static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn, void *arg,
-		int strict, uint64_t *lines, struct ssp_err *e)
+static int walk(const struct walk_opts *w, uint64_t *lines, struct ssp_err *e)
 {
+	const struct ssp_audit_pos *after = w->after;
 	char path[PATH_MAX], prev[HASH_HEX + 1];
 	struct ssp_audit_rec rec;
 	uint64_t expect = 1;
@@ -397,14 +491,18 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 	memcpy(prev, zero_hash, sizeof(prev));
 	buf = malloc(SSP_AUDIT_LINE_MAX + 2);
 	if (!buf)
-		return ssp_errf(e, -ENOMEM, "audit log in %s: out of memory", dir);
-	fd = open_log(dir, path, sizeof(path), O_RDONLY, e);
+		return ssp_errf(e, -ENOMEM, "audit log: out of memory");
+	fd = open_log(&w->ref, path, sizeof(path), O_RDONLY, e);
 	if (fd < 0) {
 		free(buf);
 		return fd;
 	}
 	if (flock(fd, LOCK_SH) < 0 || fstat(fd, &st) < 0) {
 		ret = ssp_errf(e, -errno, "%s: cannot lock or stat the audit log: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = ssp_errf(e, -EINVAL, "%s: not a regular file; give the audit log", path);
 		goto out;
 	}
 	if (after && after->seq) {
@@ -423,7 +521,7 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 				       path, (long long)after->end, (unsigned long long)after->seq);
 			goto out;
 		}
-		bad = check_line(line, len, &rec);
+		bad = check_line(line, len, &rec, NULL);
 		if (bad || rec.seq != after->seq || strcmp(rec.hash, after->hash)) {
 			ret = ssp_errf(e, -EBADMSG, "%s: line %llu %s: the log was edited; run `sspctl audit verify`",
 				       path, (unsigned long long)after->seq,
@@ -460,7 +558,7 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 			goto out;
 		}
 		/* Only a crash inside write() leaves this; the next append removes it. */
-		if (buf[n - 1] != '\n' && !strict)
+		if (buf[n - 1] != '\n' && !w->strict)
 			break;
 		if (buf[n - 1] != '\n')
 			bad = "is incomplete (no newline: the log was cut short)";
@@ -469,7 +567,7 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 			if (memchr(buf, '\0', n - 1))
 				bad = "contains a NUL byte";
 			else
-				bad = check_line(buf, n - 1, &rec);
+				bad = check_line(buf, n - 1, &rec, w->mac_key);
 		}
 		if (!bad && rec.seq != expect)
 			bad = rec.seq < expect ? "is out of order or repeated (its seq is too small)"
@@ -484,9 +582,10 @@ static int walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn
 		}
 		rec.start = start;
 		rec.end = off;
+		rec.line = buf;
 		memcpy(prev, rec.hash, sizeof(prev));
 		expect++;
-		ret = fn ? fn(arg, &rec) : 0;
+		ret = w->fn ? w->fn(w->arg, &rec) : 0;
 		json_object_put(rec.obj);
 		if (ret)
 			goto out;
@@ -504,53 +603,149 @@ out:
 	return ret;
 }
 
+int ssp_audit_line_at(int dirfd, const char *dir, off_t end, const uint8_t *mac_key,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e)
+{
+	const struct log_ref ref = { .dirfd = dirfd, .dir = dir };
+	char path[PATH_MAX], *line;
+	struct ssp_audit_rec rec;
+	const char *bad;
+	off_t start;
+	size_t len;
+	int fd, ret;
+
+	fd = open_log(&ref, path, sizeof(path), O_RDONLY, e);
+	if (fd < 0)
+		return fd;
+	line = malloc(SSP_AUDIT_LINE_MAX + 2);
+	if (!line) {
+		close(fd);
+		return ssp_errf(e, -ENOMEM, "%s: out of memory", path);
+	}
+	ret = read_line_before(fd, end, line, SSP_AUDIT_LINE_MAX + 2, &start, &len);
+	close(fd);
+	if (ret) {
+		free(line);
+		return ssp_errf(e, -EBADMSG, "%s: no line ends at byte %lld", path, (long long)end);
+	}
+	bad = check_line(line, len, &rec, mac_key);
+	if (bad) {
+		ret = ssp_errf(e, -EBADMSG, "%s: the line ending at byte %lld %s", path, (long long)end,
+			       bad);
+	} else {
+		rec.start = start;
+		rec.end = end;
+		rec.line = line;
+		ret = fn(arg, &rec);
+	}
+	json_object_put(rec.obj);
+	free(line);
+	return ret;
+}
+
+int ssp_audit_walk_at(int dirfd, const char *dir, const struct ssp_audit_pos *after,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e)
+{
+	struct walk_opts w = {
+		.ref = { .dirfd = dirfd, .dir = dir }, .after = after, .fn = fn, .arg = arg,
+	};
+
+	return walk(&w, NULL, e);
+}
+
 int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn,
 		   void *arg, struct ssp_err *e)
 {
-	return walk(dir, after, fn, arg, 0, NULL, e);
+	return ssp_audit_walk_at(-1, dir, after, fn, arg, e);
 }
 
-struct verify_state {
-	const struct ssp_audit_pos *anchor;
-	int seen;
+struct check_state {
+	struct ssp_audit_check *c;
 	const char *path;
+	int seen;
+	uint64_t first_bad;
 	struct ssp_err *e;
 };
 
-static int verify_anchor(void *arg, const struct ssp_audit_rec *rec)
+static void report(struct check_state *v, uint64_t seq, const char *problem)
 {
-	struct verify_state *v = arg;
+	if (v->c->report)
+		v->c->report(v->c->arg, seq, problem);
+}
 
-	if (rec->seq != v->anchor->seq)
+static int check_rec(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct check_state *v = arg;
+	struct ssp_audit_check *c = v->c;
+
+	switch (rec->mac_state) {
+	case SSP_AUDIT_MAC_OK:
+		c->mac_ok++;
+		break;
+	case SSP_AUDIT_MAC_BAD:
+		/*
+		 * The chain holds, so the line was rewritten by someone who
+		 * recomputed the hashes but lacks the key: edited, moved,
+		 * renumbered or taken from another HSM's log.
+		 */
+		c->mac_bad++;
+		if (!v->first_bad)
+			v->first_bad = rec->seq;
+		report(v, rec->seq, "its MAC does not verify under this key: the line was edited, moved, re-chained or comes from another HSM");
+		break;
+	default:
+		c->mac_none++;
+		if (c->mac_key)
+			report(v, rec->seq, "has no MAC (written by an older sspctl or by someone without the key): unverified");
+		break;
+	}
+	if (!c->anchor || !c->anchor->seq || rec->seq != c->anchor->seq)
 		return 0;
 	v->seen = 1;
-	if (strcmp(rec->hash, v->anchor->hash) || rec->end != v->anchor->end)
+	if (strcmp(rec->hash, c->anchor->hash) || rec->end != c->anchor->end)
 		return ssp_errf(v->e, -EBADMSG, "%s: line %llu is not the license record the HSM state holds (hash or position differs): the log was rewritten; restore it from a backup",
 				v->path, (unsigned long long)rec->seq);
+	return 0;
+}
+
+int ssp_audit_check(int dirfd, const char *dir, const char *file, struct ssp_audit_check *c,
+		    struct ssp_err *e)
+{
+	struct check_state v = { .c = c, .e = e };
+	struct walk_opts w = {
+		.ref = { .dirfd = dirfd, .dir = dir, .file = file }, .fn = check_rec, .arg = &v,
+		.strict = 1, .mac_key = c->mac_key,
+	};
+	char path[PATH_MAX];
+	int ret;
+
+	c->lines = c->mac_ok = c->mac_none = c->mac_bad = 0;
+	if (file)
+		snprintf(path, sizeof(path), "%s", file);
+	else if (log_path(dir, path, sizeof(path), e))
+		return -ENAMETOOLONG;
+	v.path = path;
+	ret = walk(&w, &c->lines, e);
+	if (ret)
+		return ret;
+	if (c->anchor && c->anchor->seq && !v.seen)
+		return ssp_errf(e, -EBADMSG, "%s: the log ends at line %llu but the HSM state records license line %llu: lines were removed from the end; restore the log from a backup",
+				path, (unsigned long long)c->lines, (unsigned long long)c->anchor->seq);
+	if (c->mac_bad)
+		return ssp_errf(e, -EBADMSG, "%s: %llu of %llu lines fail their MAC, the first at line %llu: they were forged or altered by someone without the OEM key (the hash chain alone can be recomputed by anyone)",
+				path, (unsigned long long)c->mac_bad, (unsigned long long)c->lines,
+				(unsigned long long)v.first_bad);
 	return 0;
 }
 
 int ssp_audit_verify(const char *dir, const struct ssp_audit_pos *anchor, uint64_t *lines,
 		     struct ssp_err *e)
 {
-	struct verify_state v = { .anchor = anchor, .e = e };
-	char path[PATH_MAX];
-	uint64_t n = 0;
+	struct ssp_audit_check c = { .anchor = anchor };
 	int ret;
 
-	ret = log_path(dir, path, sizeof(path), e);
-	if (ret)
-		return ret;
-	v.path = path;
-	if (anchor && !anchor->seq)
-		v.anchor = NULL;
-	ret = walk(dir, NULL, v.anchor ? verify_anchor : NULL, &v, 1, &n, e);
+	ret = ssp_audit_check(-1, dir, NULL, &c, e);
 	if (lines)
-		*lines = n;
-	if (ret)
-		return ret;
-	if (v.anchor && !v.seen)
-		return ssp_errf(e, -EBADMSG, "%s: the log ends at line %llu but the HSM state records license line %llu: lines were removed from the end; restore the log from a backup",
-				path, (unsigned long long)n, (unsigned long long)anchor->seq);
-	return 0;
+		*lines = c.lines;
+	return ret;
 }

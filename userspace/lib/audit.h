@@ -11,6 +11,16 @@
  * seq, time, event, fields and prev, so editing, removing or reordering any
  * line breaks the chain at that line.
  *
+ * Anyone can recompute a hash chain, so a writer holding the OEM key (the
+ * HSM opened with its PIN) also MACs every line:
+ *
+ *   {...,"prev":"P","hash":"H","mac":"M"}
+ *
+ * M = HMAC-SHA256(K_audit, the exact bytes before ',"mac":'), K_audit from
+ * ssp_audit_mac_key() (crypto.h). The OEM, who holds the key, then detects
+ * an edited, removed, reordered, re-chained or foreign line at home (only
+ * lines cut off the end need the HSM's state anchor as well).
+ *
  * Locking: appends hold an exclusive flock on DIR/audit.log itself. The
  * software HSM takes its own DIR/lock first and the log's lock second; the
  * audit code never takes the HSM lock, so there is no lock-order inversion.
@@ -33,6 +43,7 @@
 /* Events written by sspctl (others are accepted). */
 #define SSP_AUDIT_EV_HSM_INIT	"hsm-init"
 #define SSP_AUDIT_EV_LICENSE	"license"
+#define SSP_AUDIT_EV_LICENSE_REISSUE "license-reissue"	/* not counted: names original_seq */
 #define SSP_AUDIT_EV_PROVISION	"provision"
 
 /* Where a line ended up: its seq, hash, and the log's size just after it. */
@@ -55,6 +66,21 @@ int ssp_audit_append(const char *dir, const char *event, json_object *fields,
 int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields,
 			 struct ssp_audit_pos *pos, struct ssp_err *e);
 
+enum ssp_audit_mac {
+	SSP_AUDIT_MAC_NONE,		/* the line has no MAC */
+	SSP_AUDIT_MAC_UNCHECKED,	/* it has one, no key to check it */
+	SSP_AUDIT_MAC_OK,
+	SSP_AUDIT_MAC_BAD,
+};
+
+/*
+ * Append through an open HSM directory (dirfd >= 0: audit.log is opened
+ * with openat and O_NOFOLLOW; dir names it in messages) and, when mac_key
+ * (SSP_AUDIT_MAC_KEY_LEN bytes) is given, MAC the line.
+ */
+int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_object *fields,
+			const uint8_t *mac_key, struct ssp_audit_pos *pos, struct ssp_err *e);
+
 /* One line as read back. */
 struct ssp_audit_rec {
 	uint64_t seq;
@@ -65,6 +91,9 @@ struct ssp_audit_rec {
 	const char *hash;
 	json_object *obj;		/* the whole line */
 	off_t start, end;		/* byte offsets of the line in the log */
+	const char *mac;		/* NULL: the line has none */
+	enum ssp_audit_mac mac_state;	/* checked when the walk had a key */
+	const char *line;		/* raw bytes, without '\n' (valid during fn only) */
 };
 
 /*
@@ -79,6 +108,15 @@ struct ssp_audit_rec {
 typedef int (*ssp_audit_fn)(void *arg, const struct ssp_audit_rec *rec);
 int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit_fn fn,
 		   void *arg, struct ssp_err *e);
+int ssp_audit_walk_at(int dirfd, const char *dir, const struct ssp_audit_pos *after,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e);
+/*
+ * The one line that ends at byte end (just after its '\n'), checked on its
+ * own (hash, and MAC when mac_key is given: see rec->mac_state; its link to
+ * the line before is not checked), passed to fn. -EBADMSG if there is none.
+ */
+int ssp_audit_line_at(int dirfd, const char *dir, off_t end, const uint8_t *mac_key,
+		      ssp_audit_fn fn, void *arg, struct ssp_err *e);
 
 /*
  * Check the whole log: every line parses, seq counts up from 1, every prev
@@ -90,5 +128,24 @@ int ssp_audit_walk(const char *dir, const struct ssp_audit_pos *after, ssp_audit
  */
 int ssp_audit_verify(const char *dir, const struct ssp_audit_pos *anchor, uint64_t *lines,
 		     struct ssp_err *e);
+
+/*
+ * The full check behind `sspctl audit verify`: the chain as
+ * ssp_audit_verify(), the anchor, and with mac_key every line's MAC. A line
+ * whose MAC fails does not stop the walk: each is passed to report (may be
+ * NULL) with its seq, as is each line without a MAC when a key was given.
+ * Which log: file when not NULL, else DIR/audit.log (through dirfd >= 0).
+ * -EBADMSG on a chain break, a missing anchor or any bad MAC; lines without
+ * a MAC are only counted (the caller decides: they are unverified).
+ */
+struct ssp_audit_check {
+	const uint8_t *mac_key;			/* NULL: the chain only */
+	const struct ssp_audit_pos *anchor;	/* NULL or seq 0: none */
+	void (*report)(void *arg, uint64_t seq, const char *problem);
+	void *arg;
+	uint64_t lines, mac_ok, mac_none, mac_bad;	/* out */
+};
+int ssp_audit_check(int dirfd, const char *dir, const char *file, struct ssp_audit_check *c,
+		    struct ssp_err *e);
 
 #endif /* SSP_AUDIT_H */

@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -776,4 +777,55 @@ int ssp_pkhth_from_keys(const uint8_t (*keys)[SSP_PUB_LEN], size_t n, uint8_t ou
 			return ret;
 	}
 	return ssp_pkhth_from_table(table, n, out);
+}
+
+/* HKDF-SHA256 (RFC 5869), empty salt. */
+static int hkdf_sha256(const void *ikm, size_t ikm_len, const char *info, void *out,
+		       size_t out_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[4];
+	int ret = -ENOMEM;
+
+	EVP_KDF_free(kdf);
+	if (!ctx)
+		return ret;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+						      strlen(info));
+	params[3] = OSSL_PARAM_construct_end();
+	ret = EVP_KDF_derive(ctx, out, out_len, params) == 1 ? 0 : -EIO;
+	EVP_KDF_CTX_free(ctx);
+	if (ret)
+		ssp_wipe(out, out_len);
+	return ret;
+}
+
+int ssp_audit_mac_key(const uint8_t oem_key[SSP_AES_KEY_LEN], uint8_t out[SSP_AUDIT_MAC_KEY_LEN])
+{
+	return hkdf_sha256(oem_key, SSP_AES_KEY_LEN, SSP_AUDIT_MAC_INFO, out, SSP_AUDIT_MAC_KEY_LEN);
+}
+
+int ssp_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+		    uint8_t out[SSP_HASH_LEN])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[2];
+	size_t n = 0;
+	int ret = -ENOMEM;
+
+	EVP_MAC_free(mac);
+	if (!ctx)
+		return ret;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	ret = EVP_MAC_init(ctx, key, key_len, params) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
+	      EVP_MAC_final(ctx, out, &n, SSP_HASH_LEN) == 1 && n == SSP_HASH_LEN ? 0 : -EIO;
+	EVP_MAC_CTX_free(ctx);
+	if (ret)
+		ssp_wipe(out, SSP_HASH_LEN);
+	return ret;
 }

@@ -106,4 +106,16 @@ int ssp_pkhth_from_table(const uint8_t *table, size_t n, uint8_t out[SSP_HASH_LE
 /* From n P-256 public keys (algo 1 each), in table order. */
 int ssp_pkhth_from_keys(const uint8_t (*keys)[SSP_PUB_LEN], size_t n, uint8_t out[SSP_HASH_LEN]);
 
+/*
+ * Key of the audit log's per-line MAC (audit.h): HKDF-SHA256 with IKM = the
+ * OEM key, an empty salt and info SSP_AUDIT_MAC_INFO, 32 bytes. Derived, so
+ * that the OEM, who holds its key file, can check a factory's log at home
+ * and the MAC key never equals a key used anywhere else.
+ */
+#define SSP_AUDIT_MAC_KEY_LEN	32
+#define SSP_AUDIT_MAC_INFO	"stm32-ssp audit-mac v1"
+int ssp_audit_mac_key(const uint8_t oem_key[SSP_AES_KEY_LEN], uint8_t out[SSP_AUDIT_MAC_KEY_LEN]);
+int ssp_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
+		    uint8_t out[SSP_HASH_LEN]);
+
 #endif /* SSP_CRYPTO_H */

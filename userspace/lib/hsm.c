@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -28,15 +29,26 @@ int ssp_hsm_open(const char *dir, const char *pin, struct ssp_hsm **out, struct 
 	json_object *o, *v;
 	const char *name = NULL;
 	size_t len, i;
-	int ret;
+	int dirfd, ret;
 
 	*out = NULL;
 	if (snprintf(path, sizeof(path), "%s/%s", dir, SSP_HSM_META) >= (int)sizeof(path))
 		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
+	/* Refuses a directory others could write to, and symlinks (util.h). */
+	dirfd = ssp_open_private_dir(dir, e);
+	if (dirfd < 0) {
+		if (dirfd == -ENOENT)
+			return ssp_errf(e, dirfd, "HSM %s: no such directory; create the HSM with `sspctl hsm init --dir %s ...` or give the right --dir",
+					dir, dir);
+		return ssp_err_prefix(e, "HSM %s", dir);
+	}
 	buf = calloc(1, META_MAX + 1);
-	if (!buf)
+	if (!buf) {
+		close(dirfd);
 		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	ret = ssp_read_file(path, buf, META_MAX, &len, e);
+	}
+	ret = ssp_read_file_at(dirfd, SSP_HSM_META, path, buf, META_MAX, &len, e);
+	close(dirfd);
 	if (ret) {
 		free(buf);
 		if (ret == -ENOENT)
@@ -72,7 +84,20 @@ int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		    const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
 		    struct ssp_err *e)
 {
-	return h->ops->license(h, cert, ctx, license, e);
+	return h->ops->license(h, cert, ctx, license, NULL, e);
+}
+
+int ssp_hsm_license_ex(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
+		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
+		       struct ssp_hsm_license_info *info, struct ssp_err *e)
+{
+	return h->ops->license(h, cert, ctx, license, info, e);
+}
+
+int ssp_hsm_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			  struct ssp_err *e)
+{
+	return h->ops->check_payload(h, payload, len, e);
 }
 
 void ssp_hsm_close(struct ssp_hsm *h)
@@ -86,6 +111,28 @@ const char *ssp_hsm_dir(struct ssp_hsm *h)
 	return h->dir;
 }
 
+int ssp_hsm_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	return h->ops->audit_append(h, event, fields, pos, e);
+}
+
+int ssp_hsm_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e)
+{
+	return h->ops->audit_check(h, c, e);
+}
+
+const struct ssp_hsm_guarantee *ssp_hsm_guarantees(const struct ssp_hsm *h)
+{
+	return h->ops->guarantees;
+}
+
+void ssp_hsm_print_guarantees(FILE *f, const struct ssp_hsm_guarantee *g)
+{
+	for (; g && g->heading; g++)
+		fprintf(f, "  %s: %s\n", g->heading, g->text);
+}
+
 int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp_err *e)
 {
 	const char *env;
@@ -93,7 +140,8 @@ int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp
 	int ret;
 
 	if (pin_file) {
-		ret = ssp_read_file(pin_file, pin, SSP_HSM_PIN_MAX - 1, &len, e);
+		/* Owned by us, 0600 or 0400: a PIN others can read is no PIN. */
+		ret = ssp_read_secret_file(pin_file, pin, SSP_HSM_PIN_MAX - 1, &len, e);
 		if (ret) {
 			ssp_wipe(pin, SSP_HSM_PIN_MAX);
 			return ssp_err_prefix(e, "PIN file");
@@ -116,6 +164,9 @@ int ssp_hsm_read_pin(const char *pin_file, char pin[SSP_HSM_PIN_MAX], struct ssp
 		return ssp_errf(e, -EINVAL, "%s is longer than %d characters", SSP_HSM_PIN_ENV,
 				SSP_HSM_PIN_MAX - 1);
 	strcpy(pin, env);
+	/* Read once: child processes and /proc/PID/environ readers do not get it. */
+	ssp_wipe((char *)env, strlen(env));
+	unsetenv(SSP_HSM_PIN_ENV);
 	return 0;
 }
 

@@ -15,9 +15,12 @@
 #ifndef SSP_HSM_H
 #define SSP_HSM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "err.h"
 #include "profile.h"
 
@@ -43,6 +46,24 @@ struct ssp_hsm_status {
 	uint64_t audit_seq;		/* 0: no license issued yet */
 	char audit_hash[65];
 	int64_t audit_end;		/* log size just after that line */
+	/*
+	 * true only when the counter state's MAC was checked with the
+	 * PIN-derived key and every audit line's MAC verified; otherwise
+	 * remaining/issued are what the files say, which anyone who can
+	 * write the directory can change (unverified says why, e.g. "no PIN").
+	 */
+	bool verified;
+	char unverified[160];
+};
+
+/*
+ * What a backend guarantees, printed by `hsm init` and `hsm status`: rows of
+ * (heading, text), ended by a NULL heading. Headings used: "keeps the OEM
+ * key from", "counts against", "does not protect against".
+ */
+struct ssp_hsm_guarantee {
+	const char *heading;
+	const char *text;
 };
 
 /* Who asked: recorded in the audit trail with the license. */
@@ -52,6 +73,13 @@ struct ssp_hsm_ctx {
 	const char *host_tool;		/* e.g. "sspctl provision" */
 };
 
+/* Which audit line a license came from (ssp_hsm_license_ex). */
+struct ssp_hsm_license_info {
+	uint64_t seq;			/* the line written for this call */
+	bool reissued;			/* true: the chip's earlier license, not counted */
+	uint64_t original_seq;		/* reissued: the license line it repeats */
+};
+
 struct ssp_hsm_ops {
 	const char *name;
 	int (*open)(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e);
@@ -59,8 +87,16 @@ struct ssp_hsm_ops {
 	/* -EPERM bad certificate (signature, chip id, format), -ENOSPC counter 0. */
 	int (*license)(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
-		       struct ssp_err *e);
+		       struct ssp_hsm_license_info *info, struct ssp_err *e);
 	void (*close)(struct ssp_hsm *h);
+	/* Append to the HSM's audit log, MAC'd when the HSM holds its key. */
+	int (*audit_append)(struct ssp_hsm *h, const char *event, json_object *fields,
+			    struct ssp_audit_pos *pos, struct ssp_err *e);
+	/* ssp_audit_check() with the HSM's MAC key (if opened with PIN) and anchor. */
+	int (*audit_check)(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e);
+	int (*check_payload)(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			     struct ssp_err *e);
+	const struct ssp_hsm_guarantee *guarantees;
 };
 
 /* Backends; ssp_hsm_open() picks the one named in DIR/hsm.json. */
@@ -80,7 +116,8 @@ struct ssp_hsm_init {
 #define SSP_HSM_PIN_ENV		"SSP_HSM_PIN"
 #define SSP_HSM_PIN_MAX		256
 #define SSP_HSM_KDF_DEFAULT	600000	/* PBKDF2-HMAC-SHA256 rounds */
-#define SSP_HSM_KDF_MIN		1000
+#define SSP_HSM_KDF_MIN		100000	/* init refuses fewer (existing HSMs still open) */
+#define SSP_HSM_PIN_MIN		8	/* init refuses a shorter PIN */
 
 /*
  * Creates dir (mode 0700) if needed and initialises a software HSM in it;
@@ -105,9 +142,36 @@ int ssp_hsm_status(struct ssp_hsm *h, struct ssp_hsm_status *st, struct ssp_err 
 int ssp_hsm_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		    const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
 		    struct ssp_err *e);
+/*
+ * ssp_hsm_license() telling which audit line the license came from. A chip
+ * whose certificate this HSM already licensed (a retry, a re-run) gets its
+ * license again at no cost: a "license-reissue" line naming the original
+ * is written instead of a counted "license" line (info->reissued).
+ */
+int ssp_hsm_license_ex(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
+		       const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
+		       struct ssp_hsm_license_info *info, struct ssp_err *e);
+/*
+ * Before the first chip: the .ssp payload must decrypt under this HSM's key
+ * and nonce and be of its series (needs the PIN). -EKEYREJECTED otherwise,
+ * -EINVAL for a payload of another series.
+ */
+int ssp_hsm_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			  struct ssp_err *e);
 void ssp_hsm_close(struct ssp_hsm *h);
 /* The directory's audit log (audit.h), for provisioning results. */
 const char *ssp_hsm_dir(struct ssp_hsm *h);
+/*
+ * Append a record (provisioning results, ...) to the HSM's audit log: MAC'd
+ * with the key derived from the OEM key when the HSM was opened with its
+ * PIN, so that the OEM can verify it (audit.h).
+ */
+int ssp_hsm_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			 struct ssp_audit_pos *pos, struct ssp_err *e);
+/* Check the whole log with the HSM's MAC key (when it has one) and state anchor. */
+int ssp_hsm_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e);
+const struct ssp_hsm_guarantee *ssp_hsm_guarantees(const struct ssp_hsm *h);
+void ssp_hsm_print_guarantees(FILE *f, const struct ssp_hsm_guarantee *g);
 
 /*
  * Public fingerprint of an OEM key and nonce: hex SHA-256 over a label, key

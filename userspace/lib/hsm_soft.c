@@ -11,36 +11,46 @@
  *   state      the counter: remaining, issued, and the last audit line this
  *              HSM wrote (seq, hash, end), authenticated with a GMAC under a
  *              second PIN-derived key. Replaced atomically.
- *   audit.log  the audit trail (audit.c).
+ *   audit.log  the audit trail (audit.c); with the PIN every line is MAC'd
+ *              under a key derived from the OEM key.
  *   lock       flock'd exclusively around every license, shared by status.
+ *
+ * The directory is opened once (O_NOFOLLOW, owned by the caller, not group-
+ * or world-writable) and every file through it with O_NOFOLLOW.
  *
  * Issuing a license, under the lock:
  *   1. read and authenticate state; count the license lines the log holds
  *      after the line state names (a run killed between steps 3 and 4);
  *   2. refuse at 0;
+ *   2a. a certificate licensed before (a MAC-verified license line for it)
+ *      gets a license again, recorded as license-reissue, not counted;
  *   3. append the license line to the audit log and fsync it: this is the
  *      commit point, the license is counted from here on;
- *   4. write state with the counter minus one (atomic, fsync'd);
+ *   4. write state with the counter minus one (atomic, fsync'd); if that
+ *      fails, so does the call (counted, not issued);
  *   5. unlock and return the license.
  * A kill before 3 leaves nothing; between 3 and 5 a counted license that
  * nobody received (the safe direction); the counter is always the initial
  * count minus the license lines in the log. The license itself is computed
  * before the lock, so concurrent callers only serialise on the file I/O.
  *
- * Not defended: someone with write access to the directory restoring an
- * older copy of both state and audit.log (a software HSM cannot detect a
- * consistent rollback); use the PKCS#11 backend where that matters.
+ * Not defended: someone with write access to the directory copying it, or
+ * restoring an older copy of both state and audit.log (a software HSM
+ * cannot detect a consistent rollback); the TPM anchoring is for that.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,7 +64,8 @@
 #include "util.h"
 
 #define META_FORMAT	"stm32-ssp-hsm"
-#define META_VERSION	1
+#define META_VERSION	1	/* written by init */
+#define META_VERSION_MAX 2	/* read: 2 may add an "anchor" object (TPM) */
 #define META_MAX	16384
 #define STATE_FILE	"state"
 #define STATE_MAX	4096
@@ -69,15 +80,49 @@ struct soft_secrets {
 	uint8_t nonce[SSP_NONCE_LEN];
 	uint8_t kwrap[SSP_AES_KEY_LEN];	/* seals key||nonce in hsm.json */
 	uint8_t kstate[SSP_AES_KEY_LEN];	/* authenticates state */
+	uint8_t kaudit[SSP_AUDIT_MAC_KEY_LEN];	/* MACs audit lines (from key) */
+};
+
+/*
+ * The log's license lines by certificate hash, for re-issues: built by
+ * reading the log once, then only the bytes appended since (by anyone), so
+ * a license costs no scan of the whole log. Used under the HSM's lock only.
+ */
+struct lic_entry {
+	uint8_t cert[SSP_HASH_LEN];
+	off_t end;			/* the line ends there */
+};
+
+struct lic_index {
+	struct lic_entry *v;
+	size_t n, cap;
+	uint32_t *slot;			/* open addressing: entry index + 1, 0 empty */
+	size_t nslot;			/* power of two, > 2 n */
+	off_t scanned;			/* log bytes indexed */
+	ino_t ino;			/* of the log indexed */
+};
+
+/* Where the last state_recover() of this handle stopped (see there). */
+struct recover_cache {
+	bool valid;
+	struct ssp_audit_pos anchor;		/* state's anchor it started from */
+	struct ssp_audit_pos to;		/* the last line it walked */
+	struct ssp_audit_pos last_license;	/* the last license line up to there */
+	uint64_t found;				/* license lines after anchor */
 };
 
 struct soft_hsm {
 	struct ssp_hsm base;		/* first: ssp_hsm_* take its address */
+	struct lic_index idx;
+	struct recover_cache rc;
+	pthread_mutex_t rc_lock;	/* status runs under a shared lock */
 	enum ssp_series series;
 	uint32_t fsbl_min_version;
 	uint16_t st_mask;
 	uint8_t st_pub[ST_KEYS][SSP_PUB_LEN];
 	char fingerprint[HEX_HASH];
+	int meta_version;
+	int dirfd;			/* the HSM directory, opened once (O_NOFOLLOW) */
 	struct soft_secrets *sec;	/* NULL: opened without PIN */
 };
 
@@ -101,9 +146,11 @@ static void test_crash_point(const char *step)
 		raise(SIGKILL);
 }
 
-static int path_in(const struct ssp_hsm *h, const char *name, char *out, size_t len)
+/* DIR/name, for messages only: files are opened through s->dirfd. */
+static const char *shown(const struct soft_hsm *s, const char *name, char out[PATH_MAX + 32])
 {
-	return snprintf(out, len, "%s/%s", h->dir, name) >= (int)len ? -ENAMETOOLONG : 0;
+	snprintf(out, PATH_MAX + 32, "%.*s/%s", PATH_MAX - 1, s->base.dir, name);
+	return out;
 }
 
 static int derive_keys(const char *pin, const uint8_t salt[SALT_LEN], uint32_t rounds,
@@ -120,13 +167,24 @@ static int derive_keys(const char *pin, const uint8_t salt[SALT_LEN], uint32_t r
 	return 0;
 }
 
+/*
+ * Secrets get pages of their own: locked (out of swap, best effort) and
+ * left out of core dumps; the process that holds them is made
+ * non-dumpable too (no core file, no ptrace by the same uid).
+ */
+#define SECRETS_MAP	(((sizeof(struct soft_secrets) + 4095) / 4096) * 4096)
+
 static struct soft_secrets *secrets_alloc(void)
 {
-	struct soft_secrets *sec = calloc(1, sizeof(*sec));
+	void *p;
 
-	if (sec)
-		mlock(sec, sizeof(*sec));	/* best effort: keep them out of swap */
-	return sec;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	p = mmap(NULL, SECRETS_MAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, SECRETS_MAP, MADV_DONTDUMP);
+	mlock(p, SECRETS_MAP);
+	return p;
 }
 
 static void secrets_free(struct soft_secrets *sec)
@@ -134,8 +192,8 @@ static void secrets_free(struct soft_secrets *sec)
 	if (!sec)
 		return;
 	ssp_wipe(sec, sizeof(*sec));
-	munlock(sec, sizeof(*sec));
-	free(sec);
+	munlock(sec, SECRETS_MAP);
+	munmap(sec, SECRETS_MAP);
 }
 
 /* AAD of the sealed key: everything in hsm.json that the key must stay bound to. */
@@ -156,7 +214,7 @@ static int meta_aad(const struct soft_hsm *s, const uint8_t salt[SALT_LEN], uint
 	ssp_hex_encode(h, sizeof(h), th);
 	ssp_hex_encode(salt, SALT_LEN, sh);
 	if (snprintf(out, len, "%s/%d|soft|%s|fsbl=%" PRIu32 "|fp=%s|st=%s|kdf=%" PRIu32 ":%s",
-		     META_FORMAT, META_VERSION, series_str(s->series), s->fsbl_min_version,
+		     META_FORMAT, s->meta_version, series_str(s->series), s->fsbl_min_version,
 		     s->fingerprint, th, rounds, sh) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -166,7 +224,7 @@ static void state_aad(const struct soft_hsm *s, const struct soft_state *st, cha
 		      size_t len)
 {
 	snprintf(out, len, "%s-state/%d|fp=%s|remaining=%" PRIu64 "|issued=%" PRIu64
-		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, META_VERSION, s->fingerprint,
+		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, s->meta_version, s->fingerprint,
 		 st->remaining, st->issued, st->last.seq, st->last.hash, (long long)st->last.end);
 }
 
@@ -204,14 +262,13 @@ static void add_hex(json_object *o, const char *key, const uint8_t *in, size_t l
 /* Write state, authenticated under kstate. */
 static int state_write(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
 {
-	char aad[512], path[PATH_MAX];
+	char aad[512], path[PATH_MAX + 32];
 	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
 	json_object *o, *a;
 	const char *txt;
 	int ret;
 
-	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	shown(s, STATE_FILE, path);
 	state_aad(s, st, aad, sizeof(aad));
 	ret = ssp_random(iv, sizeof(iv));
 	if (!ret)
@@ -234,7 +291,7 @@ static int state_write(struct soft_hsm *s, const struct soft_state *st, struct s
 	add_hex(o, "iv", iv, sizeof(iv));
 	add_hex(o, "mac", tag, sizeof(tag));
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	ret = ssp_write_file_atomic_at(s->dirfd, STATE_FILE, path, txt, strlen(txt), 0600, e);
 	json_object_put(o);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s: saving the license counter", s->base.dir);
@@ -244,7 +301,7 @@ static int state_write(struct soft_hsm *s, const struct soft_state *st, struct s
 /* Read state; authenticate it when the PIN was given. */
 static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
 {
-	char buf[STATE_MAX + 1], path[PATH_MAX], aad[512];
+	char buf[STATE_MAX + 1], path[PATH_MAX + 32], aad[512];
 	uint8_t iv[SSP_GCM_IV_LEN], tag[SSP_TAG_LEN];
 	json_object *o, *a, *x;
 	uint64_t end;
@@ -252,9 +309,8 @@ static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err 
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	if (path_in(&s->base, STATE_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
-	ret = ssp_read_file(path, buf, STATE_MAX, &len, e);
+	shown(s, STATE_FILE, path);
+	ret = ssp_read_file_at(s->dirfd, STATE_FILE, path, buf, STATE_MAX, &len, e);
 	if (ret == -ENOENT)
 		return ssp_errf(e, -ENOENT, "HSM %s: no state file: its initialisation did not finish; remove the directory and run `sspctl hsm init` again",
 				s->base.dir);
@@ -296,12 +352,16 @@ bad:
 struct recover_ctx {
 	struct soft_state *st;
 	uint64_t found;
+	struct ssp_audit_pos to;	/* the last line walked */
 };
 
 static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 {
 	struct recover_ctx *r = arg;
 
+	r->to.seq = rec->seq;
+	memcpy(r->to.hash, rec->hash, HEX_HASH);
+	r->to.end = rec->end;
 	if (strcmp(rec->event, SSP_AUDIT_EV_LICENSE))
 		return 0;
 	r->found++;
@@ -311,39 +371,99 @@ static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 	return 0;
 }
 
+/*
+ * Seams for an anchored backend (a TPM NV counter): count_license() is
+ * called under the lock right before the audit append of a license, and
+ * reconcile() at the end of every state_recover(), with the counter as
+ * state and log agree on it. Both are no-ops for the plain software HSM,
+ * whose only count is the log itself.
+ */
+static int count_license(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
+{
+	(void)s;
+	(void)st;
+	(void)e;
+	return 0;
+}
+
+static int reconcile(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
+{
+	(void)s;
+	(void)st;
+	(void)e;
+	return 0;
+}
+
+static bool pos_eq(const struct ssp_audit_pos *a, const struct ssp_audit_pos *b)
+{
+	return a->seq == b->seq && a->end == b->end && !strcmp(a->hash, b->hash);
+}
+
 static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *found,
 			 struct ssp_err *e)
 {
 	struct recover_ctx r = { .st = st };
-	struct ssp_audit_pos after = st->last;
+	struct ssp_audit_pos anchor = st->last, after = st->last;
 	int ret;
 
-	ret = ssp_audit_walk(s->base.dir, &after, recover_line, &r, e);
+	/*
+	 * Lines after the anchor that this handle walked already (re-issues,
+	 * provisioning records) are not walked again: each call then reads
+	 * only what was appended since, however many such lines pile up.
+	 */
+	pthread_mutex_lock(&s->rc_lock);
+	if (s->rc.valid && pos_eq(&s->rc.anchor, &anchor)) {
+		after = s->rc.to;
+		r.found = s->rc.found;
+		st->last = s->rc.last_license;
+	}
+	pthread_mutex_unlock(&s->rc_lock);
+	r.to = after;
+	ret = ssp_audit_walk_at(s->dirfd, s->base.dir, &after, recover_line, &r, e);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s: checking the audit log against the counter", s->base.dir);
+	pthread_mutex_lock(&s->rc_lock);
+	s->rc.valid = true;
+	s->rc.anchor = anchor;
+	s->rc.to = r.to;
+	s->rc.found = r.found;
+	s->rc.last_license = st->last;
+	pthread_mutex_unlock(&s->rc_lock);
 	if (r.found > st->remaining)
 		return ssp_errf(e, -EBADMSG, "HSM %s: the audit log holds %" PRIu64 " license records the counter does not know of, more than it had left; the log or the state was tampered with",
 				s->base.dir, r.found);
 	st->remaining -= r.found;
 	st->issued += r.found;
 	*found = r.found;
-	return 0;
+	return reconcile(s, st, e);
 }
 
 static int lock_dir(struct soft_hsm *s, int how, struct ssp_err *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
+	struct stat st;
 	int fd;
 
-	if (path_in(&s->base, LOCK_FILE, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
-	/* A fresh open per call: flock then also excludes other threads of this process. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);	/* status on a read-only HSM */
+	shown(s, LOCK_FILE, path);
+	/*
+	 * A fresh open per call: flock then also excludes other threads of
+	 * this process. O_NOFOLLOW: a planted symlink must not make us create
+	 * or open a file elsewhere.
+	 */
+	fd = openat(s->dirfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		fd = openat(s->dirfd, LOCK_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);	/* status on a read-only HSM */
+	if (fd < 0 && errno == ELOOP)
+		return ssp_errf(e, -ELOOP, "HSM %s: %s is a symbolic link, which is refused (it could redirect the HSM's files); remove it",
+				s->base.dir, path);
 	if (fd < 0)
 		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s; check the directory's permissions",
 				s->base.dir, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ssp_errf(e, -EINVAL, "HSM %s: %s is not a regular file; remove it", s->base.dir,
+				path);
+	}
 	while (flock(fd, how) < 0) {
 		if (errno != EINTR) {
 			int err = errno;
@@ -361,6 +481,7 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 	struct soft_hsm *s = (struct soft_hsm *)h;
 	struct soft_state st;
 	uint64_t found;
+	struct ssp_audit_check c = { 0 };
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -370,9 +491,23 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 	ret = state_read(s, &st, e);
 	if (!ret)
 		ret = state_recover(s, &st, &found, e);
+	if (!ret && s->sec) {
+		/* With the key, every line of the log is checked, not just the counter. */
+		c.mac_key = s->sec->kaudit;
+		c.anchor = &st.last;
+		ret = ssp_audit_check(s->dirfd, h->dir, NULL, &c, e);
+		if (ret)
+			ssp_err_prefix(e, "HSM %s", h->dir);
+	}
 	close(fd);
 	if (ret)
 		return ret;
+	out->verified = s->sec && !c.mac_none;
+	if (!s->sec)
+		snprintf(out->unverified, sizeof(out->unverified), "no PIN");
+	else if (c.mac_none)
+		snprintf(out->unverified, sizeof(out->unverified),
+			 "%" PRIu64 " audit lines carry no MAC (written by an older sspctl)", c.mac_none);
 	out->series = s->series;
 	out->remaining = st.remaining;
 	out->issued = st.issued;
@@ -409,9 +544,250 @@ static int check_cert(struct soft_hsm *s, const uint8_t cert[SSP_CERT_SIZE],
 	return 0;
 }
 
+static void index_reset(struct lic_index *x)
+{
+	free(x->v);
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
+static size_t index_home(const struct lic_index *x, const uint8_t cert[SSP_HASH_LEN])
+{
+	uint32_t h;
+
+	memcpy(&h, cert, sizeof(h));	/* a SHA-256: already uniform */
+	return h & (x->nslot - 1);
+}
+
+static int index_add(struct lic_index *x, const uint8_t cert[SSP_HASH_LEN], off_t end)
+{
+	size_t i;
+
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 1024;
+		struct lic_entry *v = realloc(x->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		x->v = v;
+		x->cap = cap;
+	}
+	if (2 * (x->n + 1) >= x->nslot) {
+		size_t nslot = x->nslot ? 2 * x->nslot : 4096;
+		uint32_t *slot = calloc(nslot, sizeof(*slot));
+
+		if (!slot)
+			return -ENOMEM;
+		free(x->slot);
+		x->slot = slot;
+		x->nslot = nslot;
+		for (i = 0; i < x->n; i++) {
+			size_t k = index_home(x, x->v[i].cert);
+
+			while (x->slot[k])
+				k = (k + 1) & (x->nslot - 1);
+			x->slot[k] = i + 1;
+		}
+	}
+	memcpy(x->v[x->n].cert, cert, SSP_HASH_LEN);
+	x->v[x->n].end = end;
+	i = index_home(x, cert);
+	while (x->slot[i])
+		i = (i + 1) & (x->nslot - 1);
+	x->slot[i] = ++x->n;
+	return 0;
+}
+
+/* One complete line (without '\n') ending at file offset end: index it if it is a license. */
+static int index_line(struct lic_index *x, const char *line, size_t len, off_t end)
+{
+	static const char ev[] = "\"event\":\"license\",", key[] = "\"cert_sha256\":\"";
+	uint8_t cert[SSP_HASH_LEN];
+	char hex[HEX_HASH];
+	const char *p;
+
+	if (!memmem(line, len, ev, sizeof(ev) - 1))
+		return 0;
+	p = memmem(line, len, key, sizeof(key) - 1);
+	if (!p || (size_t)(line + len - p) < sizeof(key) - 1 + HEX_HASH - 1)
+		return 0;
+	memcpy(hex, p + sizeof(key) - 1, HEX_HASH - 1);
+	hex[HEX_HASH - 1] = '\0';
+	if (ssp_hex_decode(hex, cert, sizeof(cert)))
+		return 0;
+	return index_add(x, cert, end);
+}
+
+#define INDEX_CHUNK	(256 * 1024)
+
+/* Bring the index up to the end of the log (only new bytes are read). */
+static int index_update(struct soft_hsm *s, struct ssp_err *e)
+{
+	struct lic_index *x = &s->idx;
+	char *buf, *p, *nl, path[PATH_MAX + 32];
+	size_t carry = 0, total;
+	struct stat st;
+	off_t off;
+	ssize_t n;
+	int fd, ret = 0;
+
+	shown(s, SSP_AUDIT_LOG, path);
+	fd = openat(s->dirfd, SSP_AUDIT_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s", s->base.dir, path,
+				strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = ssp_errf(e, -errno, "HSM %s: cannot stat %s: %s", s->base.dir, path,
+			       strerror(errno));
+		close(fd);
+		return ret;
+	}
+	/* Another file, or shorter than indexed (a torn line cut off): start over. */
+	if (st.st_ino != x->ino || st.st_size < x->scanned) {
+		index_reset(x);
+		x->ino = st.st_ino;
+	}
+	buf = malloc(INDEX_CHUNK + SSP_AUDIT_LINE_MAX);
+	if (!buf) {
+		close(fd);
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	}
+	off = x->scanned;
+	while (off + (off_t)carry < st.st_size) {
+		n = pread(fd, buf + carry, INDEX_CHUNK, off + carry);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total = carry + n;
+		for (p = buf; (nl = memchr(p, '\n', buf + total - p)); p = nl + 1) {
+			ret = index_line(x, p, nl - p, off + (nl + 1 - buf));
+			if (ret) {
+				ret = ssp_errf(e, ret, "HSM %s: out of memory", s->base.dir);
+				goto out;
+			}
+		}
+		off += p - buf;
+		carry = buf + total - p;
+		if (carry >= SSP_AUDIT_LINE_MAX)
+			break;	/* not a line of ours; the chain check reports it */
+		memmove(buf, p, carry);
+	}
+out:
+	x->scanned = off;
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+struct reissue_check {
+	const char *cert_hex;
+	uint64_t seq;
+};
+
+static int reissue_line(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct reissue_check *r = arg;
+	json_object *v;
+
+	if (rec->mac_state == SSP_AUDIT_MAC_OK && !strcmp(rec->event, SSP_AUDIT_EV_LICENSE) &&
+	    json_object_object_get_ex(rec->fields, "cert_sha256", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    !strcmp(json_object_get_string(v), r->cert_hex))
+		r->seq = rec->seq;
+	return 0;
+}
+
+/*
+ * The seq of a license line for this certificate that this HSM wrote, or 0.
+ * Only a line whose MAC verifies under the HSM's key counts: the hash chain
+ * alone can be forged by whoever writes the directory, and a forged line
+ * naming a new chip's certificate would mint that chip a free license.
+ */
+static uint64_t licensed_before(struct soft_hsm *s, const uint8_t hc[SSP_HASH_LEN],
+				const char *hc_hex)
+{
+	struct lic_index *x = &s->idx;
+	struct reissue_check r = { .cert_hex = hc_hex };
+	struct ssp_err e2 = { 0 };
+	size_t k;
+
+	if (!x->nslot)
+		return 0;
+	for (k = index_home(x, hc); x->slot[k] && !r.seq; k = (k + 1) & (x->nslot - 1)) {
+		const struct lic_entry *en = &x->v[x->slot[k] - 1];
+
+		if (memcmp(en->cert, hc, SSP_HASH_LEN))
+			continue;
+		ssp_audit_line_at(s->dirfd, s->base.dir, en->end, s->sec->kaudit, reissue_line, &r,
+				  &e2);
+	}
+	return r.seq;
+}
+
+static json_object *license_fields(struct soft_hsm *s, const struct ssp_hsm_ctx *ctx,
+				   const char *product, const char *hc_hex,
+				   const uint8_t hl[SSP_HASH_LEN])
+{
+	json_object *f = json_object_new_object();
+	char hex[HEX_HASH];
+
+	if (!f)
+		return NULL;
+	json_object_object_add(f, "serial", ctx && ctx->serial ? json_object_new_string(ctx->serial) : NULL);
+	json_object_object_add(f, "port", ctx && ctx->port ? json_object_new_string(ctx->port) : NULL);
+	json_object_object_add(f, "product_id", json_object_new_string(product));
+	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
+	json_object_object_add(f, "cert_sha256", json_object_new_string(hc_hex));
+	ssp_hex_encode(hl, SSP_HASH_LEN, hex);
+	json_object_object_add(f, "license_sha256", json_object_new_string(hex));
+	return f;
+}
+
+static void license_tail(json_object *f, const struct ssp_hsm_ctx *ctx)
+{
+	json_object_object_add(f, "host_tool", json_object_new_string(ctx && ctx->host_tool ?
+								     ctx->host_tool : "libssp"));
+	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
+}
+
+/*
+ * A chip this HSM licensed before gets a license again, not counted: a
+ * license opens only on the chip whose key it was made for, and a chip is
+ * provisioned once, so this cannot make more chips than were paid for.
+ * The license is computed afresh (ssp_license_make draws a new ephemeral
+ * key), so its bytes differ from the first one; both open on that chip only.
+ */
+static int reissue(struct soft_hsm *s, uint64_t orig, const struct ssp_hsm_ctx *ctx,
+		   const char *product, const char *hc_hex, const uint8_t hl[SSP_HASH_LEN],
+		   struct ssp_hsm_license_info *info, struct ssp_err *e)
+{
+	struct ssp_audit_pos pos;
+	json_object *f;
+	int ret;
+
+	f = license_fields(s, ctx, product, hc_hex, hl);
+	if (!f)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	json_object_object_add(f, "original_seq", json_object_new_int64(orig));
+	license_tail(f, ctx);
+	ret = ssp_audit_append_at(s->dirfd, s->base.dir, SSP_AUDIT_EV_LICENSE_REISSUE, f,
+				  s->sec->kaudit, &pos, e);
+	json_object_put(f);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: recording the re-issue of license line %" PRIu64 " (none was issued)",
+				      s->base.dir, orig);
+	if (info) {
+		info->seq = pos.seq;
+		info->reissued = true;
+		info->original_seq = orig;
+	}
+	return 0;
+}
+
 static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 			const struct ssp_hsm_ctx *ctx, uint8_t license[SSP_LIC_SIZE],
-			struct ssp_err *e)
+			struct ssp_hsm_license_info *info, struct ssp_err *e)
 {
 	struct soft_hsm *s = (struct soft_hsm *)h;
 	struct ssp_license_params params = {
@@ -419,14 +795,16 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		.fsbl_min_version = s->fsbl_min_version,
 	};
 	uint8_t lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN], hl[SSP_HASH_LEN];
-	char hex[HEX_HASH], product[9];
+	char hc_hex[HEX_HASH], product[9];
 	struct ssp_cert_info ci;
 	struct ssp_audit_pos pos;
 	struct soft_state st;
 	json_object *f = NULL;
-	uint64_t found;
+	uint64_t found, orig;
 	int fd, ret;
 
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (!s->sec)
 		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN, which only allows status; give --pin-file or %s",
 				h->dir, SSP_HSM_PIN_ENV);
@@ -444,6 +822,7 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 				strerror(-ret));
 	}
 	ssp_cert_product_id(&ci, product);
+	ssp_hex_encode(hc, sizeof(hc), hc_hex);
 
 	fd = lock_dir(s, LOCK_EX, e);
 	if (fd < 0) {
@@ -454,35 +833,35 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	ret = state_read(s, &st, e);
 	if (!ret)
 		ret = state_recover(s, &st, &found, e);
+	if (!ret)
+		ret = index_update(s, e);
 	if (ret)
 		goto out;
+	orig = licensed_before(s, hc, hc_hex);
+	if (orig) {
+		ret = reissue(s, orig, ctx, product, hc_hex, hl, info, e);
+		goto out;
+	}
 	if (st.remaining == 0) {
 		ret = ssp_errf(e, -ENOSPC, "HSM %s: no licenses left (%" PRIu64 " issued); this HSM cannot provision more chips",
 			       h->dir, st.issued);
 		goto out;
 	}
 
-	f = json_object_new_object();
+	ret = count_license(s, &st, e);
+	if (ret)
+		goto out;
+	f = license_fields(s, ctx, product, hc_hex, hl);
 	if (!f) {
 		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
 		goto out;
 	}
-	json_object_object_add(f, "serial", ctx && ctx->serial ? json_object_new_string(ctx->serial) : NULL);
-	json_object_object_add(f, "port", ctx && ctx->port ? json_object_new_string(ctx->port) : NULL);
-	json_object_object_add(f, "product_id", json_object_new_string(product));
-	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
-	ssp_hex_encode(hc, sizeof(hc), hex);
-	json_object_object_add(f, "cert_sha256", json_object_new_string(hex));
-	ssp_hex_encode(hl, sizeof(hl), hex);
-	json_object_object_add(f, "license_sha256", json_object_new_string(hex));
 	json_object_object_add(f, "remaining", json_object_new_int64(st.remaining - 1));
 	json_object_object_add(f, "issued", json_object_new_int64(st.issued + 1));
-	json_object_object_add(f, "host_tool", json_object_new_string(ctx && ctx->host_tool ?
-								     ctx->host_tool : "libssp"));
-	json_object_object_add(f, "pid", json_object_new_int64(getpid()));
+	license_tail(f, ctx);
 
 	/* Commit point: once this line is durable the license is counted. */
-	ret = ssp_audit_append_pos(h->dir, SSP_AUDIT_EV_LICENSE, f, &pos, e);
+	ret = ssp_audit_append_at(s->dirfd, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s: recording the license (none was issued)", h->dir);
 		goto out;
@@ -492,12 +871,20 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	st.issued++;
 	st.last = pos;
 	/*
-	 * A failure here still leaves the license counted by its audit line
-	 * (the next call folds it in), so it is returned.
+	 * A license leaves only once its count is durable in state too: its
+	 * audit line already counts it (the next call folds it in), so a
+	 * failure here costs that license, never mints an uncounted one (say
+	 * in a directory made read-only to keep state from going down).
 	 */
-	if (state_write(s, &st, e) && e)
-		memset(e, 0, sizeof(*e));
+	ret = state_write(s, &st, e);
+	if (ret) {
+		ssp_err_prefix(e, "HSM %s: the license was counted (audit line %" PRIu64 ") but not issued",
+			       h->dir, pos.seq);
+		goto out;
+	}
 	test_crash_point("saved");
+	if (info)
+		info->seq = pos.seq;
 out:
 	close(fd);
 	json_object_put(f);
@@ -514,6 +901,10 @@ static void soft_close(struct ssp_hsm *h)
 	struct soft_hsm *s = (struct soft_hsm *)h;
 
 	secrets_free(s->sec);
+	index_reset(&s->idx);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	pthread_mutex_destroy(&s->rc_lock);
 	ssp_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -538,8 +929,9 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 	if (!o || !json_object_object_get_ex(o, "format", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), META_FORMAT) || get_u64(o, "version", &n) ||
-	    n != META_VERSION)
+	    n < 1 || n > META_VERSION_MAX)
 		goto out;
+	s->meta_version = n;
 	if (!json_object_object_get_ex(o, "series", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		goto out;
@@ -585,10 +977,101 @@ out:
 	return ret;
 }
 
+/*
+ * PIN + the sealed part of hsm.json -> the secrets (key, nonce and the keys
+ * derived from them). The one place that turns a PIN into the OEM key: an
+ * anchored backend (TPM) replaces the GCM unwrap here.
+ */
+static int secrets_unseal(struct soft_hsm *s, const char *pin, const struct sealed *sd,
+			  const char *meta_path, struct ssp_err *e)
+{
+	const char *dir = s->base.dir;
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char aad[512], fp[HEX_HASH];
+	int ret;
+
+	s->sec = secrets_alloc();
+	if (!s->sec)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	ret = derive_keys(pin, sd->salt, sd->rounds, s->sec);
+	if (!ret)
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
+	ret = ssp_gcm_decrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), sd->ct, sizeof(sd->ct), pt,
+			      sd->tag);
+	if (ret)
+		return ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
+				dir, meta_path, SSP_HSM_PIN_ENV);
+	memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
+	memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
+	ssp_wipe(pt, sizeof(pt));
+	if (ssp_audit_mac_key(s->sec->key, s->sec->kaudit))
+		return ssp_errf(e, -EIO, "HSM %s: deriving the audit MAC key failed", dir);
+	ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
+	if (strcmp(fp, s->fingerprint))
+		return ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
+				dir, meta_path);
+	return 0;
+}
+
+/* The reverse, at init: key and nonce of init sealed under the PIN into sd. */
+static int secrets_seal(struct soft_hsm *s, const char *pin, const struct ssp_hsm_init *init,
+			struct sealed *sd, struct ssp_err *e)
+{
+	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char aad[512];
+	int ret;
+
+	s->sec = secrets_alloc();
+	if (!s->sec)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	memcpy(s->sec->key, init->key, SSP_AES_KEY_LEN);
+	memcpy(s->sec->nonce, init->nonce, SSP_NONCE_LEN);
+	ret = ssp_random(sd->salt, sizeof(sd->salt));
+	if (!ret)
+		ret = ssp_random(sd->iv, sizeof(sd->iv));
+	if (!ret)
+		ret = derive_keys(pin, sd->salt, sd->rounds, s->sec);
+	if (!ret)
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
+	if (!ret)
+		ret = ssp_audit_mac_key(init->key, s->sec->kaudit);
+	if (!ret) {
+		memcpy(pt, init->nonce, SSP_NONCE_LEN);
+		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
+		ret = ssp_gcm_encrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), pt, sizeof(pt), sd->ct,
+				      sd->tag);
+		ssp_wipe(pt, sizeof(pt));
+	}
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: sealing the OEM key failed", s->base.dir);
+	return 0;
+}
+
+static struct soft_hsm *soft_new(const char *dir, struct ssp_err *e)
+{
+	struct soft_hsm *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+		return NULL;
+	}
+	s->base.ops = &ssp_hsm_soft_ops;
+	s->dirfd = -1;
+	pthread_mutex_init(&s->rc_lock, NULL);
+	s->meta_version = META_VERSION;
+	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
+		ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, struct ssp_err *e)
 {
-	char path[PATH_MAX], aad[512], fp[HEX_HASH];
-	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
+	char path[PATH_MAX + 32];
 	struct soft_hsm *s;
 	struct sealed sd;
 	char *buf;
@@ -596,21 +1079,21 @@ static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, str
 	int ret;
 
 	*out = NULL;
-	s = calloc(1, sizeof(*s));
+	s = soft_new(dir, e);
+	if (!s)
+		return e ? e->code : -ENOMEM;
 	buf = calloc(1, META_MAX + 1);
-	if (!s || !buf) {
-		free(s);
-		free(buf);
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	}
-	s->base.ops = &ssp_hsm_soft_ops;
-	ret = -ENAMETOOLONG;
-	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir) ||
-	    path_in(&s->base, SSP_HSM_META, path, sizeof(path))) {
-		ssp_errf(e, ret, "HSM %s: path too long", dir);
+	if (!buf) {
+		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
 		goto fail;
 	}
-	ret = ssp_read_file(path, buf, META_MAX, &len, e);
+	s->dirfd = ssp_open_private_dir(dir, e);
+	if (s->dirfd < 0) {
+		ret = ssp_err_prefix(e, "HSM %s", dir);
+		goto fail;
+	}
+	shown(s, SSP_HSM_META, path);
+	ret = ssp_read_file_at(s->dirfd, SSP_HSM_META, path, buf, META_MAX, &len, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);
 		goto fail;
@@ -623,34 +1106,9 @@ static int soft_open(const char *dir, const char *pin, struct ssp_hsm **out, str
 		goto fail;
 	}
 	if (pin) {
-		s->sec = secrets_alloc();
-		if (!s->sec) {
-			ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+		ret = secrets_unseal(s, pin, &sd, path, e);
+		if (ret)
 			goto fail;
-		}
-		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
-		if (!ret)
-			ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
-		if (ret) {
-			ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
-			goto fail;
-		}
-		ret = ssp_gcm_decrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), sd.ct, sizeof(sd.ct),
-				      pt, sd.tag);
-		if (ret) {
-			ret = ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
-				       dir, path, SSP_HSM_PIN_ENV);
-			goto fail;
-		}
-		memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
-		memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
-		ssp_wipe(pt, sizeof(pt));
-		ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
-		if (strcmp(fp, s->fingerprint)) {
-			ret = ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
-				       dir, path);
-			goto fail;
-		}
 	}
 	free(buf);
 	*out = &s->base;
@@ -661,23 +1119,102 @@ fail:
 	return ret;
 }
 
+static int soft_audit_append(struct ssp_hsm *h, const char *event, json_object *fields,
+			     struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+
+	return ssp_audit_append_at(s->dirfd, h->dir, event, fields, s->sec ? s->sec->kaudit : NULL,
+				   pos, e);
+}
+
+static int soft_check_payload(struct ssp_hsm *h, const uint8_t *payload, size_t len,
+			      struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct ssp_payload_plain *pl;
+	enum ssp_series ps;
+	int ret;
+
+	if (!s->sec)
+		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN: the secrets file cannot be checked against its key",
+				h->dir);
+	if (ssp_payload_series(len, &ps))
+		return ssp_errf(e, -EINVAL, "HSM %s: the secrets file is %zu bytes, neither an MP15 nor an MP13 .ssp",
+				h->dir, len);
+	if (ps != s->series)
+		return ssp_errf(e, -EINVAL, "HSM %s is for %s but the secrets file is for %s; give the %s secrets file (no license was taken)",
+				h->dir, series_str(s->series), series_str(ps), series_str(s->series));
+	pl = malloc(sizeof(*pl));
+	if (!pl)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
+	ret = ssp_payload_open(payload, len, ps, s->sec->key, s->sec->nonce, pl);
+	ssp_wipe(pl, sizeof(*pl));
+	free(pl);
+	if (ret == -EBADMSG)
+		return ssp_errf(e, -EKEYREJECTED, "HSM %s: the secrets file does not decrypt under this HSM's key and nonce (fingerprint %.16s): it was built for another HSM; build it with `sspctl secrets build` and this HSM's key, or give the HSM it was built for (no license was taken)",
+				h->dir, s->fingerprint);
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: the secrets file is malformed (%s); rebuild it with `sspctl secrets build`",
+				h->dir, strerror(-ret));
+	return 0;
+}
+
+static int soft_audit_check(struct ssp_hsm *h, struct ssp_audit_check *c, struct ssp_err *e)
+{
+	struct soft_hsm *s = (struct soft_hsm *)h;
+	struct soft_state st;
+	uint64_t found;
+	int fd, ret;
+
+	fd = lock_dir(s, LOCK_SH, e);
+	if (fd < 0)
+		return fd;
+	/* With the PIN, state_read refuses a state whose MAC does not verify. */
+	ret = state_read(s, &st, e);
+	if (!ret)
+		ret = state_recover(s, &st, &found, e);
+	if (!ret) {
+		c->mac_key = s->sec ? s->sec->kaudit : c->mac_key;
+		c->anchor = &st.last;
+		ret = ssp_audit_check(s->dirfd, h->dir, NULL, c, e);
+		c->anchor = NULL;
+	}
+	close(fd);
+	return ret;
+}
+
+/* What the plain software HSM can and cannot promise (threat model). */
+static const struct ssp_hsm_guarantee soft_guarantees[] = {
+	{ "keeps the OEM key from",
+	  "whoever lacks the PIN (sealed in hsm.json under a PBKDF2 key of the PIN)" },
+	{ "counts against",
+	  "line operators without write access to the HSM directory; with the PIN or the OEM key, edited state or audit lines are detected" },
+	{ "does not protect against",
+	  "root or the PIN holder on this host (they can read the OEM key), nor a copy or restore of the whole directory (more licenses): use a TPM-anchored or hardware HSM where the factory is not trusted" },
+	{ NULL, NULL },
+};
+
 const struct ssp_hsm_ops ssp_hsm_soft_ops = {
 	.name = "soft",
 	.open = soft_open,
 	.status = soft_status,
 	.license = soft_license,
 	.close = soft_close,
+	.audit_append = soft_audit_append,
+	.audit_check = soft_audit_check,
+	.check_payload = soft_check_payload,
+	.guarantees = soft_guarantees,
 };
 
 static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_err *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 	json_object *o, *k, *w, *keys;
 	const char *txt;
 	int i, ret;
 
-	if (path_in(&s->base, SSP_HSM_META, path, sizeof(path)))
-		return ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", s->base.dir);
+	shown(s, SSP_HSM_META, path);
 	o = json_object_new_object();
 	k = json_object_new_object();
 	w = json_object_new_object();
@@ -717,34 +1254,33 @@ static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_er
 	add_hex(w, "tag", sd->tag, sizeof(sd->tag));
 	json_object_object_add(o, "sealed", w);
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	ret = ssp_write_file_atomic(path, txt, strlen(txt), 0600, e);
+	ret = ssp_write_file_atomic_at(s->dirfd, SSP_HSM_META, path, txt, strlen(txt), 0600, e);
 	json_object_put(o);
 	return ret;
 }
 
-static int exists_in(const char *dir, const char *name)
+static int exists_in(int dirfd, const char *name)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return lstat(path, &st) == 0;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_init *init,
 		      struct ssp_err *e)
 {
-	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
 	struct soft_state st = { 0 };
 	struct soft_hsm *s;
 	struct sealed sd;
 	json_object *f, *idx;
-	char aad[512];
 	int i, fd = -1, ret;
 
 	if (!pin || !pin[0])
 		return ssp_errf(e, -ENOKEY, "HSM %s: no PIN; give --pin-file or set %s", dir,
 				SSP_HSM_PIN_ENV);
+	if (strlen(pin) < SSP_HSM_PIN_MIN)
+		return ssp_errf(e, -EINVAL, "HSM %s: the PIN is %zu characters; use at least %d (it is all that stands between the disk and the OEM key)",
+				dir, strlen(pin), SSP_HSM_PIN_MIN);
 	if (ssp_nonce_check(init->nonce))
 		return ssp_errf(e, -EINVAL, "HSM %s: the OEM nonce's last 4 bytes are not zero; ssp-v1 uses a 96-bit IV followed by 4 zero bytes: fix the nonce file",
 				dir);
@@ -757,16 +1293,11 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 		return ssp_errf(e, -EINVAL, "HSM %s: %u PBKDF2 rounds is too few; use at least %d",
 				dir, sd.rounds, SSP_HSM_KDF_MIN);
 
-	s = calloc(1, sizeof(*s));
+	s = soft_new(dir, e);
 	if (!s)
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
-	s->base.ops = &ssp_hsm_soft_ops;
+		return e ? e->code : -ENOMEM;
 	s->series = init->series;
 	s->fsbl_min_version = init->fsbl_min_version;
-	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
-		ret = ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
-		goto out;
-	}
 	for (i = 0; i < ST_KEYS; i++) {
 		if (!init->st_pub_pem[i])
 			continue;
@@ -789,41 +1320,26 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 		ssp_errf(e, ret, "HSM %s: cannot create the directory: %s", dir, strerror(-ret));
 		goto out;
 	}
+	s->dirfd = ssp_open_private_dir(dir, e);
+	if (s->dirfd < 0) {
+		ret = ssp_err_prefix(e, "HSM %s", dir);
+		goto out;
+	}
 	fd = lock_dir(s, LOCK_EX, e);
 	if (fd < 0) {
 		ret = fd;
 		goto out;
 	}
-	if (exists_in(dir, SSP_HSM_META) || exists_in(dir, STATE_FILE) ||
-	    exists_in(dir, SSP_AUDIT_LOG)) {
+	if (exists_in(s->dirfd, SSP_HSM_META) || exists_in(s->dirfd, STATE_FILE) ||
+	    exists_in(s->dirfd, SSP_AUDIT_LOG)) {
 		ret = ssp_errf(e, -EEXIST, "HSM %s: already initialised (or left from an earlier one); an HSM is never overwritten: use another --dir",
 			       dir);
 		goto out;
 	}
 
-	s->sec = secrets_alloc();
-	if (!s->sec) {
-		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", dir);
+	ret = secrets_seal(s, pin, init, &sd, e);
+	if (ret)
 		goto out;
-	}
-	ret = ssp_random(sd.salt, sizeof(sd.salt));
-	if (!ret)
-		ret = ssp_random(sd.iv, sizeof(sd.iv));
-	if (!ret)
-		ret = derive_keys(pin, sd.salt, sd.rounds, s->sec);
-	if (!ret)
-		ret = meta_aad(s, sd.salt, sd.rounds, aad, sizeof(aad));
-	if (!ret) {
-		memcpy(pt, init->nonce, SSP_NONCE_LEN);
-		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
-		ret = ssp_gcm_encrypt(s->sec->kwrap, sd.iv, aad, strlen(aad), pt, sizeof(pt), sd.ct,
-				      sd.tag);
-		ssp_wipe(pt, sizeof(pt));
-	}
-	if (ret) {
-		ssp_errf(e, ret, "HSM %s: sealing the OEM key failed", dir);
-		goto out;
-	}
 	ret = meta_write(s, &sd, e);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);
@@ -841,7 +1357,7 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 	json_object_object_add(f, "counter", json_object_new_int64(init->counter));
 	json_object_object_add(f, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
 	json_object_object_add(f, "st_key_indexes", idx);
-	ret = ssp_audit_append_pos(dir, SSP_AUDIT_EV_HSM_INIT, f, &st.last, e);
+	ret = ssp_audit_append_at(s->dirfd, dir, SSP_AUDIT_EV_HSM_INIT, f, s->sec->kaudit, &st.last, e);
 	json_object_put(f);
 	if (ret) {
 		ssp_err_prefix(e, "HSM %s", dir);

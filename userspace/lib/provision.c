@@ -320,12 +320,13 @@ int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const uin
 			size_t fw_len, const uint8_t *payload, size_t payload_len,
 			struct ssp_err *e)
 {
-	const char *hsm_dir = ssp_hsm_dir(hsm);
 	struct ssp_hsm_status st;
 	enum ssp_series ps;
 	struct ssp_prov_series *s;
+	char hsm_dir[PATH_MAX];	/* a copy: messages name it after the handle is closed */
 	int ret;
 
+	snprintf(hsm_dir, sizeof(hsm_dir), "%s", ssp_hsm_dir(hsm));
 	ret = ssp_hsm_status(hsm, &st, e);
 	if (ret) {
 		ssp_hsm_close(hsm);
@@ -336,6 +337,12 @@ int ssp_prov_add_series(struct ssp_prov_ctx *ctx, struct ssp_hsm *hsm, const uin
 		return ssp_errf(e, -EINVAL,
 				"HSM %s is for %s but no secrets file of %zu bytes is for that series: give one --secrets per --hsm, of the same series",
 				hsm_dir, ssp_series_name(st.series), payload_len);
+	}
+	/* Before the first chip: a payload of another key would waste every license. */
+	ret = ssp_hsm_check_payload(hsm, payload, payload_len, e);
+	if (ret) {
+		ssp_hsm_close(hsm);
+		return ret;
 	}
 	s = &ctx->series[st.series];
 	if (s->configured) {
@@ -555,9 +562,10 @@ static int step_license(struct run *r)
 	struct ssp_hsm_ctx hctx = {
 		.serial = c->serial, .port = c->port, .host_tool = r->ctx->host_tool,
 	};
+	struct ssp_hsm_license_info li;
 	int ret;
 
-	ret = ssp_hsm_license(r->ser->hsm, r->cert.cert, &hctx, r->blob, &c->err);
+	ret = ssp_hsm_license_ex(r->ser->hsm, r->cert.cert, &hctx, r->blob, &li, &c->err);
 	if (ret == -ENOSPC) {
 		budget_used(r->ctx, r->ser, 1);
 		return ssp_errf(&c->err, -ENOSPC, "no license left in HSM %s (%s)",
@@ -566,7 +574,11 @@ static int step_license(struct run *r)
 	if (ret)
 		return ret;	/* the HSM's message names itself and the cause */
 	c->license_used = 1;
-	budget_used(r->ctx, r->ser, 0);
+	c->license_seq = li.seq;
+	c->license_reissued = li.reissued;
+	/* A re-issue (a retry of this very chip) costs nothing from the budget. */
+	if (!li.reissued)
+		budget_used(r->ctx, r->ser, 0);
 	memcpy(r->blob + SSP_LIC_SIZE, r->ser->payload, r->ser->payload_len);
 	r->blob_len = SSP_LIC_SIZE + r->ser->payload_len;
 	return 0;
@@ -750,11 +762,17 @@ static void record_result(struct run *r)
 		add_str(f, "cause", c->err.msg);
 	add_str(f, "chip_message", c->chip_msg);
 	json_object_object_add(f, "license_used", json_object_new_boolean(c->license_used));
+	/* Which audit line the chip's license is: the OEM can tie both records. */
+	if (c->license_seq) {
+		json_object_object_add(f, "license_seq", json_object_new_int64(c->license_seq));
+		json_object_object_add(f, "license_reissued", json_object_new_boolean(c->license_reissued));
+	}
 	json_object_object_add(f, "retries", json_object_new_int(c->retries));
 	json_object_object_add(f, "duration_ms",
 			       json_object_new_int64((int64_t)((c->t_end - c->t_start) * 1000)));
 	add_str(f, "host_tool", r->ctx->host_tool);
-	if (ssp_audit_append(r->ser->hsm_dir, SSP_AUDIT_EV_PROVISION, f, &e2))
+	/* Through the HSM: MAC'd with its key, so the OEM can verify the record. */
+	if (ssp_hsm_audit_append(r->ser->hsm, SSP_AUDIT_EV_PROVISION, f, NULL, &e2))
 		snprintf(c->audit_err, sizeof(c->audit_err), "%s", e2.msg);
 	json_object_put(f);
 }

@@ -159,6 +159,8 @@ struct ssp_prov_chip {
 	enum ssp_prov_step step;
 	enum ssp_prov_result result;
 	int license_used;
+	uint64_t license_seq;		/* its audit line (license or license-reissue) */
+	int license_reissued;		/* licensed before: issued again, not counted */
 	unsigned int retries;		/* transient errors recovered */
 	char chip_msg[128];		/* the chip's last GetPhase message */
 	struct ssp_err err;		/* cause, when not provisioned */

@@ -7,21 +7,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 
-int ssp_read_file(const char *path, void *buf, size_t max, size_t *len, struct ssp_err *e)
+/* Secret files (PINs): what a file must be to be trusted with one. */
+static int check_secret(const char *path, const struct stat *st, struct ssp_err *e)
+{
+	if (st->st_uid != geteuid())
+		return ssp_errf(e, -EPERM, "%s: owned by uid %u, not by you (uid %u): a file holding a secret must be yours; chown it to the account that runs sspctl",
+				path, (unsigned int)st->st_uid, (unsigned int)geteuid());
+	if (st->st_mode & 077)
+		return ssp_errf(e, -EPERM, "%s: mode %04o lets others read or change it; run chmod 600 %s",
+				path, (unsigned int)(st->st_mode & 07777), path);
+	return 0;
+}
+
+/* The body of the readers: fd is closed. */
+static int read_fd(int fd, const char *path, void *buf, size_t max, size_t *len, int secret,
+		   struct ssp_err *e)
 {
 	uint8_t *p = buf;
 	struct stat st;
 	size_t got = 0;
-	int fd, ret = 0;
+	int ret = 0;
 
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ssp_errf(e, -errno, "%s: cannot open for reading: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		ret = ssp_errf(e, -errno, "%s: cannot stat: %s", path, strerror(errno));
 		goto out;
@@ -29,6 +41,11 @@ int ssp_read_file(const char *path, void *buf, size_t max, size_t *len, struct s
 	if (!S_ISREG(st.st_mode)) {
 		ret = ssp_errf(e, -EINVAL, "%s: not a regular file; give the path of a file", path);
 		goto out;
+	}
+	if (secret) {
+		ret = check_secret(path, &st, e);
+		if (ret)
+			goto out;
 	}
 	if ((unsigned long long)st.st_size > max) {
 		ret = ssp_errf(e, -EFBIG, "%s: file is %lld bytes, more than the %zu this file type may hold; check that it is the right file",
@@ -63,6 +80,71 @@ int ssp_read_file(const char *path, void *buf, size_t max, size_t *len, struct s
 out:
 	close(fd);
 	return ret;
+}
+
+int ssp_read_file(const char *path, void *buf, size_t max, size_t *len, struct ssp_err *e)
+{
+	int fd;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "%s: cannot open for reading: %s", path, strerror(errno));
+	return read_fd(fd, path, buf, max, len, 0, e);
+}
+
+int ssp_read_secret_file(const char *path, void *buf, size_t max, size_t *len,
+			 struct ssp_err *e)
+{
+	int fd;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "%s: cannot open for reading: %s", path, strerror(errno));
+	return read_fd(fd, path, buf, max, len, 1, e);
+}
+
+int ssp_read_file_at(int dirfd, const char *name, const char *shown, void *buf, size_t max,
+		     size_t *len, struct ssp_err *e)
+{
+	int fd;
+
+	*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "%s: cannot open for reading: %s%s", shown, strerror(errno),
+				errno == ELOOP ? " (a symbolic link, refused: remove it)" : "");
+	return read_fd(fd, shown, buf, max, len, 0, e);
+}
+
+int ssp_open_private_dir(const char *path, struct ssp_err *e)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ssp_errf(e, -errno, "%s: cannot open the directory: %s%s", path, strerror(errno),
+				errno == ELOOP || errno == ENOTDIR ?
+				" (not a directory, or a symbolic link, which is refused: give the real path)" : "");
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+
+		close(fd);
+		return ssp_errf(e, -err, "%s: cannot stat: %s", path, strerror(err));
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return ssp_errf(e, -EPERM, "%s: owned by uid %u, not by you (uid %u): another account could replace its files; run sspctl as its owner or chown -R it to this account",
+				path, (unsigned int)st.st_uid, (unsigned int)geteuid());
+	}
+	if (st.st_mode & 022) {
+		close(fd);
+		return ssp_errf(e, -EPERM, "%s: mode %04o is group- or world-writable, so others could replace its files; run chmod 0700 %s",
+				path, (unsigned int)(st.st_mode & 07777), path);
+	}
+	return fd;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -104,6 +186,66 @@ int ssp_fsync_dir(const char *dir)
 	if (fsync(fd) < 0)
 		ret = -errno;
 	close(fd);
+	return ret;
+}
+
+int ssp_write_file_atomic_at(int dirfd, const char *name, const char *shown, const void *buf,
+			     size_t len, mode_t mode, struct ssp_err *e)
+{
+	char tmp[NAME_MAX + 1];
+	unsigned int i;
+	int fd = -1, ret;
+
+	/* A fresh name each try; O_EXCL|O_NOFOLLOW: never through a planted file or link. */
+	for (i = 0; i < 100 && fd < 0; i++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d.%lx", name, (int)getpid(),
+			     (unsigned long)ts.tv_nsec ^ (i * 0x9e3779b9ul)) >= (int)sizeof(tmp))
+			return ssp_errf(e, -ENAMETOOLONG, "%s: name too long", shown);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return ssp_errf(e, -errno, "%s: cannot create a temporary file next to it: %s; check that the directory is writable",
+				shown, strerror(errno));
+	if (fchmod(fd, mode) < 0) {
+		ret = ssp_errf(e, -errno, "%s: cannot set mode %o on the temporary file: %s",
+			       shown, (unsigned int)mode, strerror(errno));
+		goto fail;
+	}
+	ret = write_all(fd, buf, len);
+	if (ret) {
+		ssp_errf(e, ret, "%s: writing the temporary file failed: %s", shown, strerror(-ret));
+		goto fail;
+	}
+	if (fsync(fd) < 0) {
+		ret = ssp_errf(e, -errno, "%s: fsync of the temporary file failed: %s", shown,
+			       strerror(errno));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = ssp_errf(e, -errno, "%s: close of the temporary file failed: %s", shown,
+			       strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		ret = ssp_errf(e, -errno, "%s: cannot rename the temporary file into place: %s",
+			       shown, strerror(errno));
+		goto fail;
+	}
+	if (fsync(dirfd) < 0)
+		return ssp_errf(e, -errno, "%s: written, but fsync of its directory failed: %s", shown,
+				strerror(errno));
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
 	return ret;
 }
 

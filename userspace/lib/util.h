@@ -27,6 +27,31 @@ int ssp_read_file(const char *path, void *buf, size_t max, size_t *len, struct s
 int ssp_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 			  struct ssp_err *e);
 
+/*
+ * Files of an HSM directory: the same through a directory fd, never
+ * following a symbolic link (O_NOFOLLOW); shown names the file in messages.
+ */
+int ssp_read_file_at(int dirfd, const char *name, const char *shown, void *buf, size_t max,
+		     size_t *len, struct ssp_err *e);
+int ssp_write_file_atomic_at(int dirfd, const char *name, const char *shown, const void *buf,
+			     size_t len, mode_t mode, struct ssp_err *e);
+
+/*
+ * ssp_read_file() for a file holding a secret (a PIN): it must be a regular
+ * file owned by the caller's euid with no group or other permission bits
+ * (0600 or 0400); -EPERM with what to do otherwise.
+ */
+int ssp_read_secret_file(const char *path, void *buf, size_t max, size_t *len,
+			 struct ssp_err *e);
+
+/*
+ * Open a directory that holds state others must not change (O_DIRECTORY,
+ * O_NOFOLLOW): refused (-EPERM, the message says why and what to do) unless
+ * it is owned by the caller's euid and not group- or world-writable.
+ * Returns the fd.
+ */
+int ssp_open_private_dir(const char *path, struct ssp_err *e);
+
 /* fsync a directory so that a rename or create in it is durable. */
 int ssp_fsync_dir(const char *dir);
 

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "crypto.h"
 #include "hsm.h"
 #include "opts.h"
 
@@ -17,18 +18,23 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sspctl audit show --dir DIR [--json]\n"
-		"       sspctl audit verify --dir DIR\n"
+		"       sspctl audit verify (--dir DIR | --log FILE) [--key OEM_KEY16]\n"
+		"                           [--pin-file FILE]\n"
 		"\n"
 		"The audit log DIR/%s of an HSM: every license issued and every\n"
 		"provisioning result, one JSON object per line, each holding the hash of\n"
-		"the line before it.\n"
+		"the line before it and a MAC under a key derived from the OEM key.\n"
 		"  show     a table on a terminal; the raw JSON lines with --json or when\n"
 		"           stdout is not a terminal\n"
 		"  verify   check every line's hash and link, and that the license the HSM\n"
-		"           counted last is present; names the first bad line\n"
-		"No PIN is needed. Exit: 0 ok (intact), 1 damaged or unreadable, 2 bad\n"
-		"arguments.\n",
-		SSP_AUDIT_LOG);
+		"           counted last is present (--dir); with --key (the OEM's 16-byte\n"
+		"           key file) or --pin-file (opens the HSM of --dir) also every\n"
+		"           line's MAC: an edited, removed, reordered, re-chained or\n"
+		"           foreign line is named by its seq. --log checks a copy of a log.\n"
+		"Exit: 0 every line verified, 1 damaged, forged or unreadable, 2 bad\n"
+		"arguments, %d chain intact but not verified (no key or PIN given, or\n"
+		"lines without a MAC): anyone can recompute a hash chain.\n",
+		SSP_AUDIT_LOG, SSPCTL_EXIT_UNVERIFIED);
 }
 
 /* A compact "key=value ..." of the scalar fields, for the table. */
@@ -82,46 +88,121 @@ static int show(const char *dir, int json)
 	return SSPCTL_OK;
 }
 
-static int verify(const char *dir)
+static void report_line(void *arg, uint64_t seq, const char *problem)
 {
+	fprintf(stderr, "sspctl audit verify: %s: line %" PRIu64 " %s\n", (const char *)arg, seq,
+		problem);
+}
+
+struct verify_args {
+	const char *dir, *log, *key, *pin_file;
+};
+
+static int verify(const struct verify_args *a)
+{
+	const char *cmd = "audit verify";
 	struct ssp_audit_pos anchor = { 0 };
+	struct ssp_audit_check c = { .report = report_line };
 	struct ssp_hsm_status st;
 	struct ssp_err e = { 0 }, he = { 0 };
 	struct ssp_hsm *h = NULL;
-	uint64_t lines = 0;
-	int ret, hsm_ok;
+	uint8_t key[SSP_AES_KEY_LEN], mac_key[SSP_AUDIT_MAC_KEY_LEN];
+	char pin[SSP_HSM_PIN_MAX], where[4200];
+	int ret, hsm_ok = 0;
 
-	/* The HSM state names the last license line: it must be in the log. */
-	hsm_ok = !ssp_hsm_open(dir, NULL, &h, &he) && !ssp_hsm_status(h, &st, &he);
-	ssp_hsm_close(h);
-	if (hsm_ok) {
-		anchor.seq = st.audit_seq;
-		memcpy(anchor.hash, st.audit_hash, sizeof(anchor.hash));
-		anchor.end = st.audit_end;
+	if (a->log)
+		snprintf(where, sizeof(where), "%s", a->log);
+	else
+		snprintf(where, sizeof(where), "%s/%s", a->dir, SSP_AUDIT_LOG);
+	c.arg = where;
+	if (a->key) {
+		if (read_exact(cmd, "OEM key (--key)", a->key, key, sizeof(key)))
+			return SSPCTL_EXIT_FAIL;
+		ret = ssp_audit_mac_key(key, mac_key);
+		ssp_wipe(key, sizeof(key));
+		if (ret) {
+			fprintf(stderr, "sspctl %s: deriving the audit MAC key from %s failed\n", cmd, a->key);
+			return SSPCTL_EXIT_FAIL;
+		}
+		c.mac_key = mac_key;
 	}
-	ret = ssp_audit_verify(dir, hsm_ok ? &anchor : NULL, &lines, &e);
-	if (ret) {
-		print_err("audit verify", &e);
-		return SSPCTL_EXIT_FAIL;
+	if (a->pin_file) {
+		/* The HSM checks the state's MAC, its anchor and every line with its own key. */
+		if (ssp_hsm_read_pin(a->pin_file, pin, &e)) {
+			print_err(cmd, &e);
+			ret = SSPCTL_EXIT_FAIL;
+			goto out;
+		}
+		ret = ssp_hsm_open(a->dir, pin, &h, &e);
+		ssp_wipe(pin, sizeof(pin));
+		if (!ret)
+			ret = ssp_hsm_audit_check(h, &c, &e);
+		ssp_hsm_close(h);
+		if (ret) {
+			print_err(cmd, &e);
+			ret = SSPCTL_EXIT_FAIL;
+			goto out;
+		}
+		hsm_ok = 1;
+	} else if (a->dir) {
+		/* The HSM state names the last license line: it must be in the log. */
+		hsm_ok = !ssp_hsm_open(a->dir, NULL, &h, &he) && !ssp_hsm_status(h, &st, &he);
+		ssp_hsm_close(h);
+		if (hsm_ok) {
+			anchor.seq = st.audit_seq;
+			memcpy(anchor.hash, st.audit_hash, sizeof(anchor.hash));
+			anchor.end = st.audit_end;
+			c.anchor = &anchor;
+		}
+		ret = ssp_audit_check(-1, a->dir, NULL, &c, &e);
+		if (!ret && !hsm_ok) {
+			/* The chain is intact but the counter state does not agree with it. */
+			e = he;
+			ret = -EBADMSG;
+		}
+		if (ret) {
+			print_err(cmd, &e);
+			ret = SSPCTL_EXIT_FAIL;
+			goto out;
+		}
+	} else {
+		ret = ssp_audit_check(-1, NULL, a->log, &c, &e);
+		if (ret) {
+			print_err(cmd, &e);
+			ret = SSPCTL_EXIT_FAIL;
+			goto out;
+		}
 	}
-	if (!hsm_ok) {
-		/* The chain is intact but the counter state does not agree with it. */
-		print_err("audit verify", &he);
-		return SSPCTL_EXIT_FAIL;
+	if (c.mac_key && !c.mac_none) {
+		printf("%s: %" PRIu64 " lines, hash chain intact, every line's MAC verified\n", where,
+		       c.lines);
+		ret = SSPCTL_OK;
+	} else if (c.mac_key) {
+		printf("%s: %" PRIu64 " lines, hash chain intact, %" PRIu64 " MACs verified; %" PRIu64 " lines carry no MAC: unverified\n",
+		       where, c.lines, c.mac_ok, c.mac_none);
+		ret = SSPCTL_EXIT_UNVERIFIED;
+	} else {
+		printf("%s: %" PRIu64 " lines, hash chain intact; unverified: no key, a forger can recompute the chain; give --key OEM_KEY16%s\n",
+		       where, c.lines, a->dir ? " or --pin-file FILE" : "");
+		ret = SSPCTL_EXIT_UNVERIFIED;
 	}
-	printf("%s/%s: %" PRIu64 " lines, hash chain intact; %" PRIu64 " licenses issued, %" PRIu64 " left\n",
-	       dir, SSP_AUDIT_LOG, lines, st.issued, st.remaining);
-	return SSPCTL_OK;
+out:
+	ssp_wipe(mac_key, sizeof(mac_key));
+	return ret;
 }
 
 static int cmd_audit(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pin-file", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct verify_args va = { 0 };
 	const char *sub, *dir = NULL;
 	char cmd[32];
 	int c, json = 0;
@@ -143,6 +224,14 @@ static int cmd_audit(int argc, char **argv)
 		case 'd':
 			dir = optarg;
 			break;
+		case 'l':
+		case 'k':
+		case 'p':
+			if (strcmp(sub, "verify"))
+				return usage_err(cmd, "--%s applies to `audit verify` only",
+						 c == 'l' ? "log" : c == 'k' ? "key" : "pin-file");
+			*(c == 'l' ? &va.log : c == 'k' ? &va.key : &va.pin_file) = optarg;
+			break;
 		case 'j':
 			if (strcmp(sub, "show"))
 				return usage_err(cmd, "--json applies to `audit show` only");
@@ -159,9 +248,17 @@ static int cmd_audit(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_err(cmd, "unexpected argument \"%s\"", argv[optind]);
-	if (!dir)
-		return usage_err(cmd, "--dir DIR is required");
-	return strcmp(sub, "show") ? verify(dir) : show(dir, json);
+	if (!strcmp(sub, "show")) {
+		if (!dir)
+			return usage_err(cmd, "--dir DIR is required");
+		return show(dir, json);
+	}
+	if (!dir == !va.log)
+		return usage_err(cmd, "give either --dir DIR or --log FILE");
+	if (va.pin_file && !dir)
+		return usage_err(cmd, "--pin-file needs --dir (the HSM to open)");
+	va.dir = dir;
+	return verify(&va);
 }
 
 SSPCTL_COMMAND(audit, "audit", "show or verify the hash-chained audit log of an HSM", cmd_audit);

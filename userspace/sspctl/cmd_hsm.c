@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -35,7 +38,8 @@ static void usage(FILE *f)
 		"            nonce's last 4 bytes must be zero. --st-key PEM applies to\n"
 		"            every product-key index, IDX=PEM (IDX 0..15) to one; repeat.\n"
 		"  status    licenses left and issued, series, key fingerprint. No PIN\n"
-		"            needed; with --pin-file the counter's MAC is checked too.\n"
+		"            needed, but only with --pin-file are the counter's MAC and\n"
+		"            the audit MACs checked (\"verified\"); otherwise unverified.\n"
 		"  license   one license for the chip certificate CERT136 (136 bytes), like\n"
 		"            STM32CubeProgrammer -hsmglfcb; counted and audited first.\n"
 		"The PIN is the first line of --pin-file, else $%s; init and\n"
@@ -236,6 +240,8 @@ static int do_init(struct args *a)
 	ssp_hsm_fingerprint(in.key, in.nonce, fp);
 	printf("HSM %s initialised: %s, %" PRIu64 " licenses, key fingerprint %.16s\n", a->dir,
 	       ssp_series_name(in.series), in.counter, fp);
+	printf("This HSM (soft):\n");
+	ssp_hsm_print_guarantees(stdout, ssp_hsm_soft_ops.guarantees);
 	ret = SSPCTL_OK;
 out:
 	ssp_wipe(pin, sizeof(pin));
@@ -248,7 +254,8 @@ static int do_status(struct args *a)
 	const char *cmd = "hsm status";
 	struct ssp_hsm_status st;
 	struct ssp_err e = { 0 };
-	char keys[64] = "", pin[SSP_HSM_PIN_MAX];
+	char keys[64] = "", pin[SSP_HSM_PIN_MAX], unver[4400] = "";
+	const struct ssp_hsm_guarantee *g;
 	struct ssp_hsm *h;
 	size_t n = 0;
 	int i, ret;
@@ -265,11 +272,15 @@ static int do_status(struct args *a)
 		return SSPCTL_EXIT_FAIL;
 	}
 	ret = ssp_hsm_status(h, &st, &e);
+	g = ssp_hsm_guarantees(h);
 	ssp_hsm_close(h);
 	if (ret) {
 		print_err(cmd, &e);
 		return SSPCTL_EXIT_FAIL;
 	}
+	if (!st.verified)
+		snprintf(unver, sizeof(unver), " (unverified: %s, anyone who can write %s can change this)",
+			 st.unverified, a->dir);
 	if (a->json) {
 		json_object *o = json_object_new_object(), *idx = json_object_new_array();
 
@@ -281,6 +292,9 @@ static int do_status(struct args *a)
 		json_object_object_add(o, "series", json_object_new_string(ssp_series_name(st.series)));
 		json_object_object_add(o, "remaining", json_object_new_int64(st.remaining));
 		json_object_object_add(o, "issued", json_object_new_int64(st.issued));
+		json_object_object_add(o, "verified", json_object_new_boolean(st.verified));
+		if (!st.verified)
+			json_object_object_add(o, "unverified", json_object_new_string(st.unverified));
 		json_object_object_add(o, "key_fingerprint", json_object_new_string(st.key_fingerprint));
 		json_object_object_add(o, "fsbl_min_version", json_object_new_int64(st.fsbl_min_version));
 		json_object_object_add(o, "st_key_indexes", idx);
@@ -295,14 +309,66 @@ static int do_status(struct args *a)
 	printf("HSM               %s\n"
 	       "backend           %s\n"
 	       "series            %s (chip %03X)\n"
-	       "remaining         %" PRIu64 "\n"
-	       "issued            %" PRIu64 "\n"
+	       "remaining         %" PRIu64 "%s\n"
+	       "issued            %" PRIu64 "%s\n"
+	       "verified          %s\n"
 	       "key fingerprint   %s\n"
 	       "fsbl-min-version  %" PRIu32 "\n"
-	       "ST key indexes    %s\n",
+	       "ST key indexes    %s\n"
+	       "guarantees:\n",
 	       a->dir, st.backend, ssp_series_name(st.series), ssp_chip_id(st.series), st.remaining,
-	       st.issued, st.key_fingerprint, st.fsbl_min_version, keys);
+	       unver, st.issued, unver, st.verified ? "yes (state MAC and every audit line's MAC checked)" :
+	       "no: give --pin-file", st.key_fingerprint, st.fsbl_min_version, keys);
+	ssp_hsm_print_guarantees(stdout, g);
 	return SSPCTL_OK;
+}
+
+/*
+ * The license file, made before anything is counted (a license must not be
+ * counted only to find that it cannot be saved): created 0600, or an
+ * existing regular file opened without truncating it yet.
+ */
+static int open_out(const char *cmd, const char *path, int *created)
+{
+	struct stat st;
+	int fd;
+
+	*created = 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		*created = 0;
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "sspctl %s: cannot create the license file %s: %s; nothing was counted\n",
+			cmd, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "sspctl %s: %s is not a regular file; nothing was counted: give another --out\n",
+			cmd, path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_out(int fd, const uint8_t *lic, size_t len)
+{
+	size_t done = 0;
+
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = pwrite(fd, lic + done, len - done, done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	return fsync(fd) < 0 ? -errno : 0;
 }
 
 static int do_license(struct args *a)
@@ -314,7 +380,7 @@ static int do_license(struct args *a)
 	struct ssp_err e = { 0 };
 	char pin[SSP_HSM_PIN_MAX];
 	struct ssp_hsm *h;
-	int ret;
+	int ret, fd, created;
 
 	if (!a->cert || !a->out)
 		return usage_err(cmd, "--cert CERT136 and --out LICENSE136 are required");
@@ -332,15 +398,26 @@ static int do_license(struct args *a)
 		print_err(cmd, &e);
 		return SSPCTL_EXIT_FAIL;
 	}
+	fd = open_out(cmd, a->out, &created);
+	if (fd < 0) {
+		ssp_hsm_close(h);
+		return SSPCTL_EXIT_FAIL;
+	}
 	ret = ssp_hsm_license(h, cert, &ctx, lic, &e);
 	ssp_hsm_close(h);
 	if (ret) {
+		close(fd);
+		if (created)
+			unlink(a->out);
 		print_err(cmd, &e);
 		return ret == -ENOSPC ? SSPCTL_EXIT_NO_LICENSE : SSPCTL_EXIT_FAIL;
 	}
-	if (ssp_write_file_atomic(a->out, lic, sizeof(lic), 0644, &e)) {
-		fprintf(stderr, "sspctl %s: the license was issued and counted but could not be saved: %s\n",
-			cmd, e.msg);
+	ret = write_out(fd, lic, sizeof(lic));
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret) {
+		fprintf(stderr, "sspctl %s: the license was issued and counted but could not be saved to %s: %s; run the same command again once fixed: the HSM issues the same chip's license again at no cost\n",
+			cmd, a->out, strerror(-ret));
 		return SSPCTL_EXIT_FAIL;
 	}
 	printf("license for %s written to %s\n", a->cert, a->out);

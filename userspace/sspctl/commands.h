@@ -29,6 +29,7 @@ enum sspctl_exit {
 	SSPCTL_EXIT_USAGE = 2,		/* bad arguments */
 	SSPCTL_EXIT_PARTIAL = 3,	/* gang: some chips failed, others done */
 	SSPCTL_EXIT_NO_LICENSE = 4,	/* HSM counter exhausted */
+	SSPCTL_EXIT_UNVERIFIED = 5,	/* audit verify: intact, but no key to authenticate it */
 };
 
 #endif /* SSPCTL_COMMANDS_H */

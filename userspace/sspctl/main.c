@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "commands.h"
 #include "profile.h"
@@ -54,6 +55,16 @@ static void usage(FILE *f)
 		"4 no license left.\n");
 }
 
+/* Commands that read a PIN or the OEM key: no core dump, no ptrace by the same uid. */
+static void guard_secrets(const char *name)
+{
+	static const char *const holders[] = { "hsm", "audit", "provision", "watch", "secrets" };
+
+	for (size_t i = 0; i < sizeof(holders) / sizeof(holders[0]); i++)
+		if (!strcmp(name, holders[i]))
+			prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct sspctl_command *c;
@@ -93,5 +104,6 @@ int main(int argc, char **argv)
 			argv[1]);
 		return SSPCTL_EXIT_USAGE;
 	}
+	guard_secrets(c->name);
 	return c->run(argc - 1, argv + 1);
 }

@@ -60,6 +60,12 @@ json_object *progress_chip_json(const struct ssp_prov_chip *c, const char *event
 	json_object_object_add(o, "elapsed", json_object_new_double(elapsed(c, now)));
 	if (finished(c)) {
 		json_object_object_add(o, "license_used", json_object_new_boolean(c->license_used));
+		if (c->license_seq) {
+			json_object_object_add(o, "license_seq", json_object_new_int64(c->license_seq));
+			json_object_object_add(o, "license_reissued",
+					       json_object_new_boolean(c->license_reissued));
+		}
+		add_str(o, "audit_error", c->audit_err);
 		json_object_object_add(o, "retries", json_object_new_int(c->retries));
 		add_str(o, "chip_message", c->chip_msg);
 		if (c->result != SSP_PROV_PROVISIONED && c->result != SSP_PROV_CLOSED)
@@ -235,6 +241,9 @@ void progress_update(void *arg, const struct ssp_prov_chip *chip)
 			else
 				fprintf(p->out, "%s\n", line);
 		}
+		if (finished(chip) && chip->audit_err[0])
+			fprintf(stderr, "%s: the provisioning record was not written to the HSM's audit log: %s\n",
+				chip->dev[0] ? chip->dev : chip->arg, chip->audit_err);
 		fflush(p->out);
 		break;
 	}
@@ -254,6 +263,9 @@ static void print_summary_text(struct progress *p, const struct progress_counts 
 				c->dev[0] ? c->dev : c->arg);
 		else if (c->result != SSP_PROV_PROVISIONED)
 			fprintf(p->out, "  %s\n", c->err.msg[0] ? c->err.msg : ssp_prov_result_name(c->result));
+		if (c->audit_err[0])
+			fprintf(p->out, "  %s: audit record NOT written: %s\n", c->dev[0] ? c->dev : c->arg,
+				c->audit_err);
 	}
 	fflush(p->out);
 }

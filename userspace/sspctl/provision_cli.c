@@ -193,7 +193,7 @@ static int load_fw(struct provision_args *a, enum ssp_series s, size_t *len, str
 /* Open the i-th HSM and pair it with the secrets file and firmware of its series. */
 static int add_hsm(struct provision_args *a, unsigned int i, struct ssp_prov_ctx *ctx,
 		   uint8_t payload[][SSP_PAYLOAD_SIZE_MP15 + 1], const size_t *plen,
-		   const enum ssp_series *pser, struct ssp_err *e)
+		   const enum ssp_series *pser, const char *env_pin, struct ssp_err *e)
 {
 	struct ssp_hsm_status st;
 	char pin[SSP_HSM_PIN_MAX];
@@ -202,9 +202,14 @@ static int add_hsm(struct provision_args *a, unsigned int i, struct ssp_prov_ctx
 	unsigned int k;
 	int ret;
 
-	ret = ssp_hsm_read_pin(pin_file_of(a, i), pin, e);
-	if (ret)
-		return ssp_err_prefix(e, "HSM %s", a->hsm[i]);
+	if (pin_file_of(a, i)) {
+		ret = ssp_hsm_read_pin(pin_file_of(a, i), pin, e);
+		if (ret)
+			return ssp_err_prefix(e, "HSM %s", a->hsm[i]);
+	} else {
+		/* $SSP_HSM_PIN, read (and removed from the environment) once for all HSMs. */
+		snprintf(pin, sizeof(pin), "%s", env_pin);
+	}
 	ret = ssp_hsm_open(a->hsm[i], pin, &h, e);
 	ssp_wipe(pin, sizeof(pin));
 	if (ret)
@@ -235,9 +240,15 @@ int provision_ctx_setup(struct provision_args *a, struct ssp_prov_ctx *ctx, stru
 	size_t plen[PROVISION_MAX_SERIES];
 	enum ssp_series pser[PROVISION_MAX_SERIES];
 	struct ssp_payload_plain hdr;
+	char env_pin[SSP_HSM_PIN_MAX] = "";
 	int ret = 0;
 
 	ssp_prov_ctx_init(ctx);
+	if (a->npin == 0) {
+		ret = ssp_hsm_read_pin(NULL, env_pin, e);
+		if (ret)
+			goto fail;
+	}
 	for (unsigned int i = 0; i < a->nsecrets; i++) {
 		ret = ssp_read_file(a->secrets[i], payload[i], sizeof(payload[i]), &plen[i], e);
 		if (ret == -EFBIG || (!ret && ssp_payload_series(plen[i], &pser[i]))) {
@@ -269,15 +280,17 @@ int provision_ctx_setup(struct provision_args *a, struct ssp_prov_ctx *ctx, stru
 		ctx->retries = a->retries;
 	ctx->audit = a->audit;
 	for (unsigned int i = 0; i < a->nhsm; i++) {
-		ret = add_hsm(a, i, ctx, payload, plen, pser, e);
+		ret = add_hsm(a, i, ctx, payload, plen, pser, env_pin, e);
 		if (ret)
 			goto fail;
 	}
 	ssp_wipe(payload, sizeof(payload));
+	ssp_wipe(env_pin, sizeof(env_pin));
 	return 0;
 fail:
 	ssp_prov_ctx_fini(ctx);
 	ssp_wipe(payload, sizeof(payload));
+	ssp_wipe(env_pin, sizeof(env_pin));
 	return ret;
 }
 

@@ -103,6 +103,7 @@ python3 tool.py key st.key st.pub
 python3 tool.py key st2.key st2.pub
 python3 tool.py key oem.key oem.pub
 python3 tool.py cert st.key 0x500 0xA cert.bin
+for i in 2 3 4; do python3 tool.py cert st.key 0x500 0xA cert$i.bin; done
 python3 tool.py cert st.key 0x501 0xA cert13.bin
 python3 tool.py cert st2.key 0x500 0xA cert-badsig.bin
 head -c 135 cert.bin >cert-short.bin
@@ -112,7 +113,8 @@ head -c 16 /dev/urandom >key.bin
 head -c 15 /dev/urandom >key15.bin
 printf 'correct horse\n' >pin
 printf 'wrong horse\n' >pin-bad
-KDF=(--kdf-iterations 1000)
+chmod 600 pin pin-bad
+KDF=(--kdf-iterations 100000)
 
 # --- the program ---
 check "no arguments is a usage error (exit 2)" 2 "usage: sspctl" "$SSPCTL"
@@ -161,6 +163,20 @@ expect "hsm status --json gives series mp15, issued 0 and ST key index 10 only" 
 check "hsm status on a directory without an HSM says how to make one" 1 "sspctl hsm init" \
 	"$SSPCTL" hsm status --dir nowhere
 
+check "hsm status prints what the soft HSM guarantees and what not" 0 "does not protect against: root or the PIN holder" \
+	"$SSPCTL" hsm status --dir h
+check "hsm status without a PIN marks the counter unverified" 0 "remaining +3 \\(unverified: no PIN, anyone who can write h can change this\\)" \
+	"$SSPCTL" hsm status --dir h
+expect "hsm status --json without a PIN says verified false" \
+	python3 -c "import json,subprocess; o=json.loads(subprocess.check_output(['$SSPCTL','hsm','status','--dir','h','--json'])); assert o['verified'] is False and o['remaining']==3"
+expect "hsm status --json --pin-file says verified true" \
+	python3 -c "import json,subprocess; o=json.loads(subprocess.check_output(['$SSPCTL','hsm','status','--dir','h','--json','--pin-file','pin'])); assert o['verified'] is True and o['remaining']==3 and o['issued']==0"
+cp -a h h-777
+sed -i 's/"remaining":3/"remaining":777/' h-777/state
+check "a counter set to 777 by hand is reported unverified without the PIN" 0 "remaining +777 \\(unverified" \
+	"$SSPCTL" hsm status --dir h-777
+check "a counter set to 777 by hand is refused with the PIN, naming the file" 1 "h-777/state was modified" \
+	"$SSPCTL" hsm status --dir h-777 --pin-file pin
 cp -a h h-forged
 sed -i 's/"remaining":3/"remaining":9/' h-forged/state
 check "hsm status --pin-file detects a hand-edited counter" 1 "was modified" \
@@ -186,16 +202,56 @@ check "hsm license with a 135-byte certificate is refused (length)" 1 "135 bytes
 	env SSP_HSM_PIN="correct horse" "$SSPCTL" hsm license --dir h --cert cert-short.bin --out lic2.bin
 expect "refused licenses wrote no file and left the counter at 2" \
 	bash -c "test ! -e lic2.bin && test \"\$('$SSPCTL' hsm status --dir h --json | grep -o '\"remaining\":[0-9]*')\" = '\"remaining\":2'"
-"$SSPCTL" hsm license --dir h --cert cert.bin --out l2 --pin-file pin >/dev/null
-"$SSPCTL" hsm license --dir h --cert cert.bin --out l3 --pin-file pin >/dev/null
+"$SSPCTL" hsm license --dir h --cert cert2.bin --out l2 --pin-file pin >/dev/null
+"$SSPCTL" hsm license --dir h --cert cert3.bin --out l3 --pin-file pin >/dev/null
 check "hsm license at counter 0 exits 4 and says no licenses are left" 4 "no licenses left" \
-	"$SSPCTL" hsm license --dir h --cert cert.bin --out l4 --pin-file pin
+	"$SSPCTL" hsm license --dir h --cert cert4.bin --out l4 --pin-file pin
 expect "the exhausted HSM wrote no license and reports 0 left, 3 issued" \
 	bash -c "test ! -e l4 && '$SSPCTL' hsm status --dir h --json | grep -q '\"remaining\":0,\"issued\":3'"
+cp -a h h-again
+check "a chip licensed before gets its license again at no cost, even at 0 left" 0 "written to l1-again" \
+	"$SSPCTL" hsm license --dir h-again --cert cert.bin --out l1-again --pin-file pin
+expect "the re-issue is a license-reissue line naming the original seq 2, not counted" \
+	bash -c "tail -n 1 h-again/audit.log | grep -q '\"event\":\"license-reissue\".*\"original_seq\":2' && '$SSPCTL' hsm status --dir h-again --json | grep -q '\"remaining\":0,\"issued\":3'"
+expect "the re-issued license file is 0600 (created before counting)" test "$(stat -c %a l1-again)" = 600
 
 # --- audit ---
-check "audit verify accepts the untouched log" 0 "4 lines, hash chain intact; 3 licenses issued, 0 left" \
+check "audit verify without a key says the intact chain is unverified (exit 5)" 5 "4 lines, hash chain intact; unverified: no key, a forger can recompute the chain" \
 	"$SSPCTL" audit verify --dir h
+check "audit verify --key verifies every line's MAC (exit 0)" 0 "4 lines, hash chain intact, every line's MAC verified" \
+	"$SSPCTL" audit verify --dir h --key key.bin
+check "audit verify --pin-file verifies with the HSM's key (exit 0)" 0 "every line's MAC verified" \
+	"$SSPCTL" audit verify --dir h --pin-file pin
+check "audit verify --log FILE --key checks a log mailed home" 0 "every line's MAC verified" \
+	"$SSPCTL" audit verify --log h/audit.log --key key.bin
+expect "every line the HSM wrote carries a 64-digit mac right after the hash" \
+	bash -c "test \$(grep -c -E '\"hash\":\"[0-9a-f]{64}\",\"mac\":\"[0-9a-f]{64}\"}\$' h/audit.log) = 4"
+head -c 16 /dev/urandom >key-other.bin
+check "audit verify --key with another OEM key reports every line as foreign" 1 "4 of 4 lines fail their MAC, the first at line 1" \
+	"$SSPCTL" audit verify --log h/audit.log --key key-other.bin
+# A forger without the key: edit line 2, recompute the whole hash chain.
+cat >rechain.py <<'PY'
+import hashlib, re, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+prev = b"0" * 64
+out = []
+for i, l in enumerate(lines, 1):
+    if i == int(sys.argv[2]):
+        l = l.replace(b'"serial":"S1"', b'"serial":"S9"')
+    l = re.sub(rb',"mac":"[0-9a-f]{64}"', b"", l)
+    l = re.sub(rb'"prev":"[0-9a-f]{64}"', b'"prev":"' + prev + b'"', l)
+    body = l[:l.index(b',"hash":"')]
+    prev = hashlib.sha256(body).hexdigest().encode()
+    mac = re.search(rb',"mac":"[0-9a-f]{64}"', lines[i - 1])
+    out.append(body + b',"hash":"' + prev + b'"' + (mac.group(0) if mac else b"") + b"}")
+open(sys.argv[1], "wb").write(b"\n".join(out) + b"\n")
+PY
+cp -a h h-rechain
+python3 rechain.py h-rechain/audit.log 2
+check "a re-chained edit passes the hash chain (no key: exit 5, not 0)" 5 "hash chain intact; unverified" \
+	"$SSPCTL" audit verify --log h-rechain/audit.log
+check "audit verify --key names the re-chained line by its seq" 1 "line 2 its MAC does not verify" \
+	"$SSPCTL" audit verify --log h-rechain/audit.log --key key.bin
 expect "audit show --json prints one JSON object per line" \
 	bash -c "test \$('$SSPCTL' audit show --dir h --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)[\"seq\"]))') = 4"
 expect "audit show (table) prints a header and one row per line" \
@@ -212,7 +268,7 @@ expect "the reordered log holds the same lines in another order" \
 	bash -c "! cmp -s h/audit.log h-swap/audit.log && test \"\$(sort h/audit.log)\" = \"\$(sort h-swap/audit.log)\""
 
 check "audit verify detects reordered lines" 1 "line 2 .*out of order|line 2 .*gap" "$SSPCTL" audit verify --dir h-swap
-check "audit verify without --dir is a usage error" 2 "--dir DIR is required" "$SSPCTL" audit verify
+check "audit verify without --dir or --log is a usage error" 2 "either --dir DIR or --log FILE" "$SSPCTL" audit verify
 
 # --- secrets build ---
 head -c 148 /dev/urandom >s148.bin

@@ -341,4 +341,95 @@ TEST_F(log, missing_log_is_enoent_naming_the_file)
 	ASSERT_NE(NULL, strstr(e.msg, self->path));
 }
 
+/* A vector of kat/audit-mac.txt (tests/kat/gen-audit-mac.py, python3-cryptography). */
+static int mac_kat(const char *name, uint8_t *out, size_t len)
+{
+	char path[4096], line[2048];
+	size_t n = strlen(name);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/audit-mac.txt", SSP_KAT_DIR);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, n) || line[n] != ' ')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		ret = ssp_hex_decode(line + n + 1, out, len);
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+TEST(mac_key_and_line_mac_match_python_cryptography)
+{
+	uint8_t oem[16], want_key[32], key[32], line[220], want[32], mac[32];
+
+	ASSERT_EQ(0, mac_kat("audit.oem_key", oem, sizeof(oem)));
+	ASSERT_EQ(0, mac_kat("audit.mac_key", want_key, sizeof(want_key)));
+	ASSERT_EQ(0, mac_kat("audit.line", line, sizeof(line)));
+	ASSERT_EQ(0, mac_kat("audit.mac", want, sizeof(want)));
+	ASSERT_EQ(0, ssp_audit_mac_key(oem, key));
+	ASSERT_EQ(0, memcmp(key, want_key, sizeof(key)));
+	ASSERT_EQ(0, ssp_hmac_sha256(key, sizeof(key), line, sizeof(line), mac));
+	ASSERT_EQ(0, memcmp(mac, want, sizeof(mac)));
+}
+
+/* Append n MAC'd records through the dirfd-less path. */
+static int append_mac(const char *dir, const uint8_t *key, int n)
+{
+	struct ssp_err e = { 0 };
+	int i, ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "i", json_object_new_int(i));
+		ret = ssp_audit_append_at(-1, dir, "test", f, key, NULL, &e);
+		json_object_put(f);
+	}
+	return ret;
+}
+
+TEST_F(log, mac_is_hmac_of_the_bytes_before_it_and_check_counts_macs)
+{
+	uint8_t key[32], other[32], h[32];
+	char *buf, *m, hex[65];
+	struct ssp_audit_check c = { 0 };
+	struct ssp_err e = { 0 };
+	size_t len;
+
+	memset(key, 0x11, sizeof(key));
+	memset(other, 0x22, sizeof(other));
+	ASSERT_EQ(0, append_mac(self->dir, key, 3));
+	buf = slurp(self->path, &len);
+	ASSERT_NE(NULL, buf);
+	m = strstr(buf, ",\"mac\":\"");
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, ssp_hmac_sha256(key, sizeof(key), buf, m - buf, h));
+	ssp_hex_encode(h, sizeof(h), hex);
+	ASSERT_EQ(0, strncmp(m + 8, hex, 64));
+	ASSERT_EQ(0, strncmp(m + 8 + 64, "\"}\n", 3));
+
+	c.mac_key = key;
+	ASSERT_EQ(0, ssp_audit_check(-1, self->dir, NULL, &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(3u, c.lines);
+	ASSERT_EQ(3u, c.mac_ok);
+	c.mac_key = other;
+	ASSERT_EQ(-EBADMSG, ssp_audit_check(-1, self->dir, NULL, &c, &e));
+	ASSERT_EQ(3u, c.mac_bad);
+	ASSERT_NE(NULL, strstr(e.msg, "first at line 1"));
+	/* A line without MAC (old writer) is counted, not a failure. */
+	ASSERT_EQ(0, append_n(self->dir, 0, 1));
+	c.mac_key = key;
+	ASSERT_EQ(0, ssp_audit_check(-1, self->dir, NULL, &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1u, c.mac_none);
+	ASSERT_EQ(3u, c.mac_ok);
+	/* Without a key the walk still accepts MAC'd lines. */
+	ASSERT_EQ(0, ssp_audit_verify(self->dir, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+}
+
 TEST_HARNESS_MAIN

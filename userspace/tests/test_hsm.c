@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,9 +189,12 @@ TEST_F(mp15, license_opens_on_the_chip_and_costs_exactly_one_with_its_audit_line
 	ASSERT_NE(NULL, strstr(buf, "\"serial\":\"ABC123\",\"port\":\"3-1.2\",\"product_id\":\"5000200A\""));
 	ASSERT_NE(NULL, strstr(buf, "\"remaining\":2,\"issued\":1,\"host_tool\":\"test\""));
 
-	/* Two more, then none. */
+	/* Two more chips, then none. */
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
 	memset(lic, 0xAA, sizeof(lic));
 	ASSERT_EQ(-ENOSPC, ssp_hsm_license(self->h, cert, &ctx, lic, &e));
 	ASSERT_NE(NULL, strstr(e.msg, "no licenses left"));
@@ -325,6 +329,26 @@ TEST_F(mp15, edited_counter_state_is_detected_and_no_license_issued)
 	ASSERT_EQ(0, license_lines(self->w.hsm));
 }
 
+TEST_F(mp15, status_is_verified_only_with_the_pin_and_every_line_macd)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license(self->h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, ssp_hsm_status(self->h, &st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(st.verified);
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_FALSE(st.verified);
+	ASSERT_STREQ("no PIN", st.unverified);
+	/* A line appended without the key (an older sspctl, a forger) makes it unverified. */
+	ASSERT_EQ(0, ssp_audit_append(self->w.hsm, "note", NULL, &e));
+	ASSERT_EQ(0, ssp_hsm_status(self->h, &st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(st.verified);
+	ASSERT_NE(NULL, strstr(st.unverified, "1 audit lines carry no MAC"));
+}
+
 TEST_F(mp15, torn_last_audit_line_from_a_crash_does_not_block_licenses)
 {
 	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
@@ -420,16 +444,22 @@ TEST(read_pin_takes_the_first_line_of_the_file_or_the_environment)
 }
 
 /* Child: license until refused; one byte to fd per license received. */
-static void __attribute__((noreturn)) license_loop(const struct world *w, int fd, int max)
+/*
+ * Child: license until refused, a new chip each time (the HSM re-issues a
+ * chip's license for free); h: the parent's open handle, NULL to open one.
+ */
+static void __attribute__((noreturn)) license_loop(const struct world *w, struct ssp_hsm *h,
+						   int fd, int max)
 {
 	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
 	struct ssp_err e = { 0 };
-	struct ssp_hsm *h;
 	int i, ret = 0;
 
-	if (ssp_hsm_open(w->hsm, PIN, &h, &e) || make_cert(w->st_priv, 0x500, 0, cert, chip))
+	if (!h && ssp_hsm_open(w->hsm, PIN, &h, &e))
 		_exit(2);
 	for (i = 0; i < max; i++) {
+		if (make_cert(w->st_priv, 0x500, 0, cert, chip))
+			_exit(2);
 		ret = ssp_hsm_license(h, cert, NULL, lic, &e);
 		if (ret)
 			break;
@@ -466,7 +496,7 @@ TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], each);
+			license_loop(&w, NULL, p[1], each);
 		}
 	}
 	close(p[1]);
@@ -486,19 +516,23 @@ TEST(many_processes_share_one_hsm_and_issue_exactly_the_counter)
 
 struct thread_arg {
 	struct ssp_hsm *h;
-	const uint8_t *cert;
+	const uint8_t *st_priv;		/* a new chip per license (no re-issues) */
 	int got, other;
 };
 
 static void *license_thread(void *p)
 {
 	struct thread_arg *a = p;
-	uint8_t lic[SSP_LIC_SIZE];
+	uint8_t lic[SSP_LIC_SIZE], cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
 	struct ssp_err e = { 0 };
 	int i, ret;
 
 	for (i = 0; i < 5; i++) {
-		ret = ssp_hsm_license(a->h, a->cert, NULL, lic, &e);
+		if (make_cert(a->st_priv, 0x500, 0, cert, chip)) {
+			a->other++;
+			continue;
+		}
+		ret = ssp_hsm_license(a->h, cert, NULL, lic, &e);
 		if (!ret)
 			a->got++;
 		else if (ret != -ENOSPC)
@@ -509,7 +543,6 @@ static void *license_thread(void *p)
 
 TEST(threads_sharing_one_handle_issue_exactly_the_counter)
 {
-	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
 	struct thread_arg a[4];
 	pthread_t t[4];
 	struct ssp_hsm_status st;
@@ -519,10 +552,9 @@ TEST(threads_sharing_one_handle_issue_exactly_the_counter)
 	int i, got = 0;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
-	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
 	for (i = 0; i < 4; i++) {
-		a[i] = (struct thread_arg){ .h = h, .cert = cert };
+		a[i] = (struct thread_arg){ .h = h, .st_priv = w.st_priv };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, license_thread, &a[i]));
 	}
 	for (i = 0; i < 4; i++) {
@@ -555,10 +587,10 @@ TEST(kill_at_each_step_of_issuance_never_leaves_a_license_uncounted)
 	int status;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 10, 0));
-	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		pid_t pid;
 
+		ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));	/* a new chip */
 		ASSERT_EQ(0, status_of(w.hsm, &st));
 		before = st.remaining;
 		pid = fork();
@@ -579,6 +611,7 @@ TEST(kill_at_each_step_of_issuance_never_leaves_a_license_uncounted)
 		ASSERT_EQ(10u, st.remaining + st.issued);
 	}
 	/* The HSM carries on: the state catches up with the log. */
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
 	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e));
 	ASSERT_EQ(0, ssp_hsm_license(h, cert, NULL, lic, &e)) TH_LOG("%s", e.msg);
 	ssp_hsm_close(h);
@@ -597,11 +630,15 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 {
 	const int counter = 150, rounds = 60;
 	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
 	uint64_t returned = 0;
+	struct ssp_hsm *h;
 	struct world w;
 	int p[2], r, status, killed = 0;
 
 	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, counter, 0));
+	/* Opened once here (the PIN's KDF is slow): the kills then land in issuance. */
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e)) TH_LOG("%s", e.msg);
 	ASSERT_EQ(0, pipe(p));
 	srand(time(NULL) ^ getpid());
 	for (r = 0; r < rounds; r++) {
@@ -611,13 +648,13 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 		ASSERT_GE(a, 0);
 		if (a == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], counter);
+			license_loop(&w, h, p[1], counter);
 		}
 		b = fork();
 		ASSERT_GE(b, 0);
 		if (b == 0) {
 			close(p[0]);
-			license_loop(&w, p[1], counter);
+			license_loop(&w, h, p[1], counter);
 		}
 		usleep(300 + rand() % 5000);
 		kill(a, SIGKILL);
@@ -641,7 +678,275 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 	ASSERT_LE(returned, st.issued);
 	ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
 	ASSERT_EQ((uint64_t)counter, st.remaining + st.issued);
+	ssp_hsm_close(h);
 	drop_world(&w);
+}
+
+/* Hardening (issue §4): files through a dirfd, no symlinks, private dirs and PIN files. */
+TEST_F(mp15, lock_planted_as_a_symlink_is_refused_not_followed)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	char lock[256], target[256];
+	struct ssp_err e = { 0 };
+	struct stat st;
+
+	snprintf(lock, sizeof(lock), "%s/lock", self->w.hsm);
+	snprintf(target, sizeof(target), "%s/elsewhere", self->w.dir);
+	ASSERT_EQ(0, unlink(lock));
+	ASSERT_EQ(0, symlink(target, lock));
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(-ELOOP, ssp_hsm_license(self->h, cert, NULL, lic, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "symbolic link")) TH_LOG("%s", e.msg);
+	ASSERT_NE(0, lstat(target, &st));
+	ASSERT_EQ(0, license_lines(self->w.hsm));
+}
+
+TEST_F(mp15, group_writable_or_symlinked_hsm_dir_is_refused_saying_what_to_do)
+{
+	char link[256];
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+
+	ASSERT_EQ(0, chmod(self->w.hsm, 0770));
+	ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, NULL, &h, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "chmod 0700")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, chmod(self->w.hsm, 0702));
+	ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, PIN, &h, &e));
+	ASSERT_EQ(0, chmod(self->w.hsm, 0700));
+	snprintf(link, sizeof(link), "%s/link", self->w.dir);
+	ASSERT_EQ(0, symlink(self->w.hsm, link));
+	ASSERT_NE(0, ssp_hsm_open(link, NULL, &h, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "symbolic link")) TH_LOG("%s", e.msg);
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, chown(self->w.hsm, 65534, 65534));
+		ASSERT_EQ(-EPERM, ssp_hsm_open(self->w.hsm, NULL, &h, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "chown")) TH_LOG("%s", e.msg);
+		ASSERT_EQ(0, chown(self->w.hsm, 0, 0));
+	}
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, NULL, &h, &e)) TH_LOG("%s", e.msg);
+	ssp_hsm_close(h);
+}
+
+TEST(pin_file_must_be_private_and_the_environment_pin_is_removed_once_read)
+{
+	char path[] = "/tmp/ssp-test-pin-XXXXXX", pin[SSP_HSM_PIN_MAX];
+	struct ssp_err e = { 0 };
+	int fd = mkstemp(path);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(9, write(fd, "s3cret-pin", 9));
+	close(fd);
+	ASSERT_EQ(0, chmod(path, 0644));
+	ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "chmod 600")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, chmod(path, 0640));
+	ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+	ASSERT_EQ(0, chmod(path, 0400));
+	ASSERT_EQ(0, ssp_hsm_read_pin(path, pin, &e)) TH_LOG("%s", e.msg);
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, chown(path, 65534, 65534));
+		ASSERT_EQ(-EPERM, ssp_hsm_read_pin(path, pin, &e));
+		ASSERT_NE(NULL, strstr(e.msg, "owned by uid 65534")) TH_LOG("%s", e.msg);
+	}
+	unlink(path);
+	setenv(SSP_HSM_PIN_ENV, "env-pin-123", 1);
+	ASSERT_EQ(0, ssp_hsm_read_pin(NULL, pin, &e));
+	ASSERT_STREQ("env-pin-123", pin);
+	ASSERT_EQ(NULL, getenv(SSP_HSM_PIN_ENV));
+}
+
+TEST(init_refuses_a_short_pin_and_too_few_kdf_rounds)
+{
+	struct ssp_hsm_init in = { 0 };
+	struct ssp_err e = { 0 };
+	struct world w;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 1, 0));
+	in.series = SSP_SERIES_MP15;
+	in.counter = 1;
+	in.st_pub_pem[0] = w.st_pem;
+	in.kdf_iterations = SSP_HSM_KDF_MIN;
+	snprintf(w.hsm, sizeof(w.hsm), "%s/short", w.dir);
+	ASSERT_EQ(-EINVAL, ssp_hsm_soft_init(w.hsm, "1234567", &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "at least 8")) TH_LOG("%s", e.msg);
+	in.kdf_iterations = 99999;
+	ASSERT_EQ(-EINVAL, ssp_hsm_soft_init(w.hsm, PIN, &in, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "at least 100000")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(-1, access(w.hsm, F_OK));
+	drop_world(&w);
+}
+
+/*
+ * The attack of issue 7: make the directory read-only so that the counter
+ * cannot go down. The license is then refused (its audit line counts it:
+ * the safe direction), never returned. Root ignores modes, so as root the
+ * attacked process runs as nobody.
+ */
+TEST(read_only_directory_refuses_the_license_it_could_not_count)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_hsm_status st;
+	struct world w;
+	char cmd[256];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 5, 0));
+	ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, cert, chip));
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s' && chmod 755 '%s'", w.dir, w.dir);
+		ASSERT_EQ(0, system(cmd));
+	}
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct ssp_err e = { 0 };
+		struct ssp_hsm *h;
+		int ret;
+
+		if (geteuid() == 0 && (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+			_exit(10);
+		if (chmod(w.hsm, 0500) || ssp_hsm_open(w.hsm, PIN, &h, &e))
+			_exit(11);
+		memset(lic, 0, sizeof(lic));
+		ret = ssp_hsm_license(h, cert, NULL, lic, &e);
+		if (ret && !strstr(e.msg, "counted (audit line 2) but not issued"))
+			fprintf(stderr, "# %s\n", e.msg);
+		_exit(ret == 0 ? 12 : lic[0] ? 13 : !strstr(e.msg, "but not issued") ? 14 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -R 0:0 '%s'", w.dir);
+		ASSERT_EQ(0, system(cmd));
+	}
+	ASSERT_EQ(0, chmod(w.hsm, 0700));
+	/* The refused license is counted (by its line), so nothing was minted. */
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	ASSERT_EQ(4u, st.remaining);
+	ASSERT_EQ(1, license_lines(w.hsm));
+	drop_world(&w);
+}
+
+TEST_F(mp15, secrets_pages_are_left_out_of_core_dumps_and_the_process_is_not_dumpable)
+{
+	char line[256];
+	int dd = 0;
+	FILE *f;
+
+	ASSERT_EQ(0, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	f = fopen("/proc/self/smaps", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmFlags:", 8) && strstr(line, " dd"))
+			dd++;
+	fclose(f);
+	ASSERT_GE(dd, 1);
+}
+
+/* Issue §5: a retry or re-run of a chip takes no second license. */
+static int count_ev(void *arg, const struct ssp_audit_rec *rec)
+{
+	const char **want = arg;
+
+	if (!strcmp(rec->event, want[0]))
+		(*(uint64_t *)(want + 1))++;
+	return 0;
+}
+
+static uint64_t events(const char *dir, const char *ev)
+{
+	struct { const char *ev; uint64_t n; } c = { ev, 0 };
+	struct ssp_err e = { 0 };
+
+	ssp_audit_walk(dir, NULL, count_ev, &c, &e);
+	return c.n;
+}
+
+TEST_F(mp15, a_chip_licensed_before_gets_its_license_again_at_no_cost)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE], lic2[SSP_LIC_SIZE];
+	uint8_t key[SSP_AES_KEY_LEN], nonce[SSP_NONCE_LEN];
+	struct ssp_hsm_license_info li;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	int i;
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(li.reissued);
+	ASSERT_EQ(2u, li.seq);
+	/* Again, from another handle (another process would do the same). */
+	ASSERT_EQ(0, ssp_hsm_open(self->w.hsm, PIN, &h, &e));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ssp_hsm_license_ex(h, cert, NULL, lic2, &li, &e)) TH_LOG("%s", e.msg);
+		ASSERT_TRUE(li.reissued);
+		ASSERT_EQ(2u, li.original_seq);
+		ASSERT_EQ(3u + i, li.seq);
+	}
+	ssp_hsm_close(h);
+	ASSERT_EQ(0, ssp_license_open(chip, lic2, key, nonce));
+	ASSERT_EQ(0, memcmp(key, self->w.key, sizeof(key)));
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	ASSERT_EQ(2u, st.remaining);
+	ASSERT_EQ(1u, st.issued);
+	ASSERT_EQ(1u, events(self->w.hsm, SSP_AUDIT_EV_LICENSE));
+	ASSERT_EQ(3u, events(self->w.hsm, SSP_AUDIT_EV_LICENSE_REISSUE));
+	/* Even with nothing left, the licensed chip still gets its license. */
+	for (i = 0; i < 2; i++) {
+		uint8_t c2[SSP_CERT_SIZE], k2[SSP_PRIV_LEN];
+
+		ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, c2, k2));
+		ASSERT_EQ(0, ssp_hsm_license(self->h, c2, NULL, lic2, &e)) TH_LOG("%s", e.msg);
+	}
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic2, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(li.reissued);
+}
+
+/*
+ * The MAC is what makes a re-issue safe: a license line forged for a new
+ * chip (hash chain recomputed, no key) must not give that chip a free license.
+ */
+TEST_F(mp15, a_forged_license_line_without_the_mac_mints_nothing)
+{
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN];
+	struct ssp_hsm_license_info li;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	char hex[65];
+	json_object *f;
+
+	ASSERT_EQ(0, make_cert(self->w.st_priv, 0x500, 10, cert, chip));
+	ASSERT_EQ(0, ssp_sha256(cert, sizeof(cert), hc));
+	ssp_hex_encode(hc, sizeof(hc), hex);
+	f = json_object_new_object();
+	json_object_object_add(f, "cert_sha256", json_object_new_string(hex));
+	ASSERT_EQ(0, ssp_audit_append(self->w.hsm, SSP_AUDIT_EV_LICENSE, f, &e));	/* no MAC */
+	json_object_put(f);
+	ASSERT_EQ(0, ssp_hsm_license_ex(self->h, cert, NULL, lic, &li, &e)) TH_LOG("%s", e.msg);
+	ASSERT_FALSE(li.reissued);
+	ASSERT_EQ(0, status_of(self->w.hsm, &st));
+	/* The forged line counts as a license too (the safe direction), the real one as well. */
+	ASSERT_EQ(1u, st.remaining);
+}
+
+TEST_F(mp15, payload_of_another_key_or_series_is_refused_before_any_license)
+{
+	struct ssp_payload_plain pl = { .series = SSP_SERIES_MP15, .secrets_len = 4 };
+	uint8_t good[SSP_PAYLOAD_SIZE_MP15], other[SSP_AES_KEY_LEN];
+	struct ssp_err e = { 0 };
+
+	ASSERT_EQ(0, ssp_payload_seal(&pl, self->w.key, self->w.nonce, good, sizeof(good)));
+	ASSERT_EQ(0, ssp_hsm_check_payload(self->h, good, sizeof(good), &e)) TH_LOG("%s", e.msg);
+	memset(other, 0x5A, sizeof(other));
+	ASSERT_EQ(0, ssp_payload_seal(&pl, other, self->w.nonce, good, sizeof(good)));
+	ASSERT_EQ(-EKEYREJECTED, ssp_hsm_check_payload(self->h, good, sizeof(good), &e));
+	ASSERT_NE(NULL, strstr(e.msg, "does not decrypt under this HSM's key")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(-EINVAL, ssp_hsm_check_payload(self->h, good, SSP_PAYLOAD_SIZE_MP13, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "for mp15 but the secrets file is for mp13")) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, license_lines(self->w.hsm));
 }
 
 TEST_HARNESS_MAIN

@@ -27,3 +27,6 @@ unit-tests: $(UNIT_TESTS) $(UNIT_TESTS_ASAN)
 	@for t in $^; do echo "# $$t"; $$t || exit 1; done
 
 -include $(wildcard $(BUILD)/tests/*.d)
+
+# The HSM attack script (its own fragment).
+-include userspace/tests/hsm-attacks.mk
