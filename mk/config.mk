@@ -11,6 +11,8 @@ NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null)
+# tpm2-tss for the TPM anchoring (userspace/lib/tpm.c); the swtpm TCTI is loaded by tctildr.
+TSS_LIBS := $(shell pkg-config --libs tss2-esys tss2-tctildr tss2-mu tss2-rc 2>/dev/null)
 
 # Kernel versions: "6.1" and "6.12" map to the newest installed headers.
 KERNELS := 6.1 6.12

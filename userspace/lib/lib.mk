@@ -3,7 +3,7 @@
 LIBSSP_SRCS := $(wildcard userspace/lib/*.c)
 LIBSSP := $(BUILD)/libssp.a
 LIBSSP_ASAN := $(BUILD)/libssp-asan.a
-LIBSSP_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) -lpthread
+LIBSSP_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) $(TSS_LIBS) -lpthread
 
 $(LIBSSP): $(patsubst %.c,$(BUILD)/obj/%.o,$(LIBSSP_SRCS))
 	@mkdir -p $(dir $@)
