@@ -44,6 +44,7 @@
 #define SSP_AUDIT_EV_HSM_INIT	"hsm-init"
 #define SSP_AUDIT_EV_LICENSE	"license"
 #define SSP_AUDIT_EV_PROVISION	"provision"
+#define SSP_AUDIT_EV_LICENSE_LOST	"license-lost"	/* TPM: counted, never issued */
 
 /* Where a line ended up: its seq, hash, and the log's size just after it. */
 struct ssp_audit_pos {
