@@ -45,6 +45,7 @@
 #define SSP_AUDIT_EV_LICENSE	"license"
 #define SSP_AUDIT_EV_LICENSE_REISSUE "license-reissue"	/* not counted: names original_seq */
 #define SSP_AUDIT_EV_PROVISION	"provision"
+#define SSP_AUDIT_EV_LICENSE_LOST	"license-lost"	/* TPM: counted, never issued */
 
 /* Where a line ended up: its seq, hash, and the log's size just after it. */
 struct ssp_audit_pos {

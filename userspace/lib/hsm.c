@@ -18,6 +18,7 @@
 
 static const struct ssp_hsm_ops *const backends[] = {
 	&ssp_hsm_soft_ops,
+	&ssp_hsm_tpm_ops,
 };
 
 #define META_MAX	16384

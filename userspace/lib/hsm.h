@@ -54,6 +54,12 @@ struct ssp_hsm_status {
 	 */
 	bool verified;
 	char unverified[160];
+	/* TPM-anchored HSMs: the NV counter, and licenses it counted that never left. */
+	bool anchored;
+	uint64_t lost;			/* counted by the TPM, never issued (crashes) */
+	uint32_t nv_index;
+	uint64_t nv_value;
+	char tcti[256];
 };
 
 /*
@@ -101,6 +107,7 @@ struct ssp_hsm_ops {
 
 /* Backends; ssp_hsm_open() picks the one named in DIR/hsm.json. */
 extern const struct ssp_hsm_ops ssp_hsm_soft_ops;
+extern const struct ssp_hsm_ops ssp_hsm_tpm_ops;	/* the software HSM anchored in a TPM */
 #define SSP_HSM_META		"hsm.json"
 
 struct ssp_hsm_init {
@@ -111,6 +118,13 @@ struct ssp_hsm_init {
 	const char *st_pub_pem[16];	/* ST keys, index = product-key index; NULL = none */
 	uint32_t fsbl_min_version;
 	uint32_t kdf_iterations;	/* PBKDF2 rounds for the PIN; 0 = default */
+	/*
+	 * Anchor the HSM in this host's TPM 2.0 (hsm_tpm.h): the key sealed in
+	 * the TPM under the PIN, the budget (counter) enforced by a TPM NV
+	 * counter. tpm_tcti: a tpm2-tss TCTI string, NULL or "" = the default.
+	 */
+	bool tpm;
+	const char *tpm_tcti;
 };
 
 #define SSP_HSM_PIN_ENV		"SSP_HSM_PIN"

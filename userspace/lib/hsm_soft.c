@@ -36,7 +36,10 @@
  *
  * Not defended: someone with write access to the directory copying it, or
  * restoring an older copy of both state and audit.log (a software HSM
- * cannot detect a consistent rollback); the TPM anchoring is for that.
+ * cannot detect a consistent rollback). Anchored in a TPM (backend "tpm",
+ * hsm_tpm.h), the key is sealed in the TPM instead of hsm.json and the
+ * count is a TPM NV counter, incremented before step 3: files restored,
+ * copied or cut can then never yield a license (threat-model.rst).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +64,7 @@
 #include "crypto.h"
 #include "formats.h"
 #include "hsm.h"
+#include "hsm_tpm.h"
 #include "util.h"
 
 #define META_FORMAT	"stm32-ssp-hsm"
@@ -81,6 +85,7 @@ struct soft_secrets {
 	uint8_t kwrap[SSP_AES_KEY_LEN];	/* seals key||nonce in hsm.json */
 	uint8_t kstate[SSP_AES_KEY_LEN];	/* authenticates state */
 	uint8_t kaudit[SSP_AUDIT_MAC_KEY_LEN];	/* MACs audit lines (from key) */
+	uint8_t kcounter[HSM_TPM_COUNTER_AUTH];	/* TPM: the NV counter's auth */
 };
 
 /*
@@ -109,6 +114,7 @@ struct recover_cache {
 	struct ssp_audit_pos to;		/* the last line it walked */
 	struct ssp_audit_pos last_license;	/* the last license line up to there */
 	uint64_t found;				/* license lines after anchor */
+	uint64_t nv, lost;			/* TPM: st's nv and lost up to there */
 };
 
 struct soft_hsm {
@@ -124,12 +130,18 @@ struct soft_hsm {
 	int meta_version;
 	int dirfd;			/* the HSM directory, opened once (O_NOFOLLOW) */
 	struct soft_secrets *sec;	/* NULL: opened without PIN */
+	struct hsm_tpm *tpm;		/* NULL: not anchored in a TPM */
 };
 
 struct soft_state {
 	uint64_t remaining;
 	uint64_t issued;
 	struct ssp_audit_pos last;	/* last line this HSM wrote */
+	/* TPM-anchored only: */
+	uint64_t nv;			/* counter value the record accounts for */
+	uint64_t lost;			/* licenses counted by the TPM, never issued */
+	uint64_t pending_lost;		/* counter ahead of the record (not yet in the log) */
+	uint64_t nv_now;		/* counter value read under the lock */
 };
 
 static const char *series_str(enum ssp_series s)
@@ -213,19 +225,27 @@ static int meta_aad(const struct soft_hsm *s, const uint8_t salt[SALT_LEN], uint
 		return ret;
 	ssp_hex_encode(h, sizeof(h), th);
 	ssp_hex_encode(salt, SALT_LEN, sh);
-	if (snprintf(out, len, "%s/%d|soft|%s|fsbl=%" PRIu32 "|fp=%s|st=%s|kdf=%" PRIu32 ":%s",
-		     META_FORMAT, s->meta_version, series_str(s->series), s->fsbl_min_version,
-		     s->fingerprint, th, rounds, sh) >= (int)len)
+	ret = snprintf(out, len, "%s/%d|soft|%s|fsbl=%" PRIu32 "|fp=%s|st=%s|kdf=%" PRIu32 ":%s",
+		       META_FORMAT, s->meta_version, series_str(s->series), s->fsbl_min_version,
+		       s->fingerprint, th, rounds, sh);
+	if (ret >= (int)len)
 		return -ENAMETOOLONG;
+	if (s->tpm)
+		return hsm_tpm_binding(s->tpm, out + ret, len - ret);
 	return 0;
 }
 
 static void state_aad(const struct soft_hsm *s, const struct soft_state *st, char *out,
 		      size_t len)
 {
-	snprintf(out, len, "%s-state/%d|fp=%s|remaining=%" PRIu64 "|issued=%" PRIu64
-		 "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, s->meta_version, s->fingerprint,
-		 st->remaining, st->issued, st->last.seq, st->last.hash, (long long)st->last.end);
+	int n;
+
+	n = snprintf(out, len, "%s-state/%d|fp=%s|remaining=%" PRIu64 "|issued=%" PRIu64
+		     "|seq=%" PRIu64 "|hash=%s|end=%lld", META_FORMAT, s->meta_version,
+		     s->fingerprint, st->remaining, st->issued, st->last.seq, st->last.hash,
+		     (long long)st->last.end);
+	if (s->tpm && n > 0 && (size_t)n < len)
+		snprintf(out + n, len - n, "|nv=%" PRIu64 "|lost=%" PRIu64, st->nv, st->lost);
 }
 
 static int get_u64(json_object *o, const char *key, uint64_t *v)
@@ -288,6 +308,10 @@ static int state_write(struct soft_hsm *s, const struct soft_state *st, struct s
 	json_object_object_add(a, "hash", json_object_new_string(st->last.hash));
 	json_object_object_add(a, "end", json_object_new_int64(st->last.end));
 	json_object_object_add(o, "audit", a);
+	if (s->tpm) {
+		json_object_object_add(o, "nv", json_object_new_int64(st->nv));
+		json_object_object_add(o, "lost", json_object_new_int64(st->lost));
+	}
 	add_hex(o, "iv", iv, sizeof(iv));
 	add_hex(o, "mac", tag, sizeof(tag));
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
@@ -324,7 +348,8 @@ static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err 
 	    get_u64(a, "end", &end) || !json_object_object_get_ex(a, "hash", &x) ||
 	    !json_object_is_type(x, json_type_string) ||
 	    strlen(json_object_get_string(x)) != HEX_HASH - 1 ||
-	    get_hex(o, "iv", iv, sizeof(iv)) || get_hex(o, "mac", tag, sizeof(tag)))
+	    get_hex(o, "iv", iv, sizeof(iv)) || get_hex(o, "mac", tag, sizeof(tag)) ||
+	    (s->tpm && (get_u64(o, "nv", &st->nv) || get_u64(o, "lost", &st->lost))))
 		goto bad;
 	strcpy(st->last.hash, json_object_get_string(x));
 	st->last.end = end;
@@ -358,12 +383,26 @@ struct recover_ctx {
 static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 {
 	struct recover_ctx *r = arg;
+	json_object *x;
 
 	r->to.seq = rec->seq;
 	memcpy(r->to.hash, rec->hash, HEX_HASH);
 	r->to.end = rec->end;
+	if (!strcmp(rec->event, SSP_AUDIT_EV_LICENSE_LOST)) {
+		/* Written by record_lost(), which then failed to save state. */
+		if (json_object_object_get_ex(rec->fields, "count", &x))
+			r->st->lost += json_object_get_int64(x);
+		if (json_object_object_get_ex(rec->fields, "nv", &x))
+			r->st->nv = json_object_get_int64(x);
+		r->st->last.seq = rec->seq;
+		memcpy(r->st->last.hash, rec->hash, HEX_HASH);
+		r->st->last.end = rec->end;
+		return 0;
+	}
 	if (strcmp(rec->event, SSP_AUDIT_EV_LICENSE))
 		return 0;
+	if (json_object_object_get_ex(rec->fields, "nv", &x))
+		r->st->nv = json_object_get_int64(x);
 	r->found++;
 	r->st->last.seq = rec->seq;
 	memcpy(r->st->last.hash, rec->hash, HEX_HASH);
@@ -372,31 +411,86 @@ static int recover_line(void *arg, const struct ssp_audit_rec *rec)
 }
 
 /*
- * Seams for an anchored backend (a TPM NV counter): count_license() is
- * called under the lock right before the audit append of a license, and
- * reconcile() at the end of every state_recover(), with the counter as
- * state and log agree on it. Both are no-ops for the plain software HSM,
- * whose only count is the log itself.
+ * The TPM anchor: count_license() is called under the lock right before
+ * the audit append of a license (a license leaves only after the TPM
+ * counted it), and reconcile() at the end of every state_recover(), with
+ * the counter as state and log agree on it. Both are no-ops for the plain
+ * software HSM, whose only count is the log itself.
  */
-static int count_license(struct soft_hsm *s, const struct soft_state *st, struct ssp_err *e)
+static int count_license(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
 {
-	(void)s;
-	(void)st;
-	(void)e;
+	uint64_t v;
+	int ret;
+
+	if (!s->tpm)
+		return 0;
+	ret = hsm_tpm_count(s->tpm, s->base.dir, s->sec->kcounter, &v, e);
+	if (ret)
+		return ret;
+	st->nv = v;
+	st->nv_now = v;
 	return 0;
 }
 
+/*
+ * Rules (Documentation/threat-model.rst): the counter is the truth about
+ * how many licenses left; remaining = first + budget - counter. A counter
+ * ahead of the record is licenses counted and never issued (a crash, or a
+ * failed append, after the increment): pending_lost, recorded by the next
+ * license call. A counter behind the record cannot happen with this TPM.
+ */
 static int reconcile(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
 {
-	(void)s;
-	(void)st;
-	(void)e;
+	struct hsm_tpm *a = s->tpm;
+	uint64_t c;
+	int ret;
+
+	if (!a)
+		return 0;
+	ret = hsm_tpm_read(a, s->base.dir, &c, e);
+	if (ret)
+		return ret;
+	if (c < st->nv || c < a->nv_first)
+		return ssp_errf(e, -EBADMSG, "HSM %s: the TPM license counter (%" PRIu64 ") is behind the record (%" PRIu64 "): state or audit.log do not belong to this TPM's counter, or were forged",
+				s->base.dir, c, st->nv);
+	st->nv_now = c;
+	st->pending_lost = c - st->nv;
+	st->remaining = c - a->nv_first >= a->budget ? 0 : a->nv_first + a->budget - c;
 	return 0;
 }
 
 static bool pos_eq(const struct ssp_audit_pos *a, const struct ssp_audit_pos *b)
 {
 	return a->seq == b->seq && a->end == b->end && !strcmp(a->hash, b->hash);
+}
+
+/* Write down the licenses the TPM counted that never left (exclusive lock held). */
+static int record_lost(struct soft_hsm *s, struct soft_state *st, struct ssp_err *e)
+{
+	struct ssp_audit_pos pos;
+	json_object *f;
+	int ret;
+
+	if (!st->pending_lost)
+		return 0;
+	f = json_object_new_object();
+	if (!f)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	json_object_object_add(f, "count", json_object_new_int64(st->pending_lost));
+	json_object_object_add(f, "nv_from", json_object_new_int64(st->nv));
+	json_object_object_add(f, "nv", json_object_new_int64(st->nv_now));
+	json_object_object_add(f, "reason", json_object_new_string(
+		"counted by the TPM, never issued (a crash or failed write after the count)"));
+	ret = ssp_audit_append_at(s->dirfd, s->base.dir, SSP_AUDIT_EV_LICENSE_LOST, f,
+				  s->sec->kaudit, &pos, e);
+	json_object_put(f);
+	if (ret)
+		return ssp_err_prefix(e, "HSM %s: recording lost licenses", s->base.dir);
+	st->lost += st->pending_lost;
+	st->pending_lost = 0;
+	st->nv = st->nv_now;
+	st->last = pos;
+	return state_write(s, st, e);
 }
 
 static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *found,
@@ -416,6 +510,8 @@ static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *fo
 		after = s->rc.to;
 		r.found = s->rc.found;
 		st->last = s->rc.last_license;
+		st->nv = s->rc.nv;
+		st->lost = s->rc.lost;
 	}
 	pthread_mutex_unlock(&s->rc_lock);
 	r.to = after;
@@ -428,6 +524,8 @@ static int state_recover(struct soft_hsm *s, struct soft_state *st, uint64_t *fo
 	s->rc.to = r.to;
 	s->rc.found = r.found;
 	s->rc.last_license = st->last;
+	s->rc.nv = st->nv;
+	s->rc.lost = st->lost;
 	pthread_mutex_unlock(&s->rc_lock);
 	if (r.found > st->remaining)
 		return ssp_errf(e, -EBADMSG, "HSM %s: the audit log holds %" PRIu64 " license records the counter does not know of, more than it had left; the log or the state was tampered with",
@@ -508,11 +606,18 @@ static int soft_status(struct ssp_hsm *h, struct ssp_hsm_status *out, struct ssp
 	else if (c.mac_none)
 		snprintf(out->unverified, sizeof(out->unverified),
 			 "%" PRIu64 " audit lines carry no MAC (written by an older sspctl)", c.mac_none);
+	if (s->tpm) {
+		out->anchored = true;
+		out->lost = st.lost + st.pending_lost;
+		out->nv_index = s->tpm->nv_index;
+		out->nv_value = st.nv_now;
+		snprintf(out->tcti, sizeof(out->tcti), "%s", s->tpm->tcti);
+	}
 	out->series = s->series;
 	out->remaining = st.remaining;
 	out->issued = st.issued;
 	memcpy(out->key_fingerprint, s->fingerprint, HEX_HASH);
-	snprintf(out->backend, sizeof(out->backend), "soft");
+	snprintf(out->backend, sizeof(out->backend), "%s", h->ops->name);
 	out->fsbl_min_version = s->fsbl_min_version;
 	out->st_key_mask = s->st_mask;
 	out->audit_seq = st.last.seq;
@@ -835,6 +940,8 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		ret = state_recover(s, &st, &found, e);
 	if (!ret)
 		ret = index_update(s, e);
+	if (!ret)
+		ret = record_lost(s, &st, e);
 	if (ret)
 		goto out;
 	orig = licensed_before(s, hc, hc_hex);
@@ -851,6 +958,7 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	ret = count_license(s, &st, e);
 	if (ret)
 		goto out;
+	test_crash_point("counted");
 	f = license_fields(s, ctx, product, hc_hex, hl);
 	if (!f) {
 		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
@@ -859,6 +967,8 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 	json_object_object_add(f, "remaining", json_object_new_int64(st.remaining - 1));
 	json_object_object_add(f, "issued", json_object_new_int64(st.issued + 1));
 	license_tail(f, ctx);
+	if (s->tpm)
+		json_object_object_add(f, "nv", json_object_new_int64(st.nv));
 
 	/* Commit point: once this line is durable the license is counted. */
 	ret = ssp_audit_append_at(s->dirfd, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
@@ -902,6 +1012,11 @@ static void soft_close(struct ssp_hsm *h)
 
 	secrets_free(s->sec);
 	index_reset(&s->idx);
+	if (s->tpm) {
+		hsm_tpm_close(s->tpm);
+		ssp_wipe(s->tpm, sizeof(*s->tpm));
+		free(s->tpm);
+	}
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	pthread_mutex_destroy(&s->rc_lock);
@@ -968,13 +1083,81 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 	    n < SSP_HSM_KDF_MIN || n > UINT32_MAX || get_hex(k, "salt", sd->salt, SALT_LEN))
 		goto out;
 	sd->rounds = n;
-	if (!json_object_object_get_ex(o, "sealed", &w) || get_hex(w, "iv", sd->iv, sizeof(sd->iv)) ||
-	    get_hex(w, "ct", sd->ct, sizeof(sd->ct)) || get_hex(w, "tag", sd->tag, sizeof(sd->tag)))
+	if (json_object_object_get_ex(o, "anchor", &w)) {
+		/* Version 2: the key is sealed in the TPM the anchor names. */
+		if (s->meta_version < 2)
+			goto out;
+		s->tpm = calloc(1, sizeof(*s->tpm));
+		if (!s->tpm) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (hsm_tpm_parse(w, s->tpm))
+			goto out;
+		s->base.ops = &ssp_hsm_tpm_ops;
+	} else if (!json_object_object_get_ex(o, "sealed", &w) ||
+		   get_hex(w, "iv", sd->iv, sizeof(sd->iv)) ||
+		   get_hex(w, "ct", sd->ct, sizeof(sd->ct)) ||
+		   get_hex(w, "tag", sd->tag, sizeof(sd->tag))) {
 		goto out;
+	}
 	ret = 0;
 out:
 	json_object_put(o);
 	return ret;
+}
+
+/*
+ * TPM: the PIN-derived kwrap||kstate (32 bytes) is the sealed object's
+ * authValue; the object holds nonce, key, the real state key, the counter
+ * auth and the hash of the binding string (hsm_tpm.h).
+ */
+#define TPM_AUTH_LEN	(2 * SSP_AES_KEY_LEN)
+
+static void tpm_pack(const struct soft_secrets *sec, const char *aad,
+		     uint8_t out[HSM_TPM_SEALED_LEN])
+{
+	uint8_t *p = out;
+
+	memcpy(p, sec->nonce, SSP_NONCE_LEN);
+	p += SSP_NONCE_LEN;
+	memcpy(p, sec->key, SSP_AES_KEY_LEN);
+	p += SSP_AES_KEY_LEN;
+	memcpy(p, sec->kstate, SSP_AES_KEY_LEN);
+	p += SSP_AES_KEY_LEN;
+	memcpy(p, sec->kcounter, HSM_TPM_COUNTER_AUTH);
+	p += HSM_TPM_COUNTER_AUTH;
+	ssp_sha256(aad, strlen(aad), p);
+}
+
+static int tpm_unseal(struct soft_hsm *s, const char *aad, const char *meta_path,
+		      struct ssp_err *e)
+{
+	uint8_t auth[TPM_AUTH_LEN], data[HSM_TPM_SEALED_LEN], bind[SSP_HASH_LEN];
+	const uint8_t *p = data;
+	int ret;
+
+	memcpy(auth, s->sec->kwrap, SSP_AES_KEY_LEN);
+	memcpy(auth + SSP_AES_KEY_LEN, s->sec->kstate, SSP_AES_KEY_LEN);
+	ret = hsm_tpm_unseal(s->tpm, s->base.dir, auth, sizeof(auth), data, e);
+	ssp_wipe(auth, sizeof(auth));
+	if (ret)
+		return ret;
+	memcpy(s->sec->nonce, p, SSP_NONCE_LEN);
+	p += SSP_NONCE_LEN;
+	memcpy(s->sec->key, p, SSP_AES_KEY_LEN);
+	p += SSP_AES_KEY_LEN;
+	memcpy(s->sec->kstate, p, SSP_AES_KEY_LEN);
+	p += SSP_AES_KEY_LEN;
+	memcpy(s->sec->kcounter, p, HSM_TPM_COUNTER_AUTH);
+	p += HSM_TPM_COUNTER_AUTH;
+	ssp_sha256(aad, strlen(aad), bind);
+	ret = memcmp(bind, p, SSP_HASH_LEN) ? -EBADMSG : 0;
+	ssp_wipe(data, sizeof(data));
+	if (ret)
+		return ssp_errf(e, ret, "HSM %s: %s does not match what was sealed in the TPM (series, ST keys, counter index or budget edited); restore it from a backup",
+				s->base.dir, meta_path);
+	return 0;
 }
 
 /*
@@ -987,7 +1170,7 @@ static int secrets_unseal(struct soft_hsm *s, const char *pin, const struct seal
 {
 	const char *dir = s->base.dir;
 	uint8_t pt[SSP_NONCE_LEN + SSP_AES_KEY_LEN];
-	char aad[512], fp[HEX_HASH];
+	char aad[1024], fp[HEX_HASH];
 	int ret;
 
 	s->sec = secrets_alloc();
@@ -998,14 +1181,20 @@ static int secrets_unseal(struct soft_hsm *s, const char *pin, const struct seal
 		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
 	if (ret)
 		return ssp_errf(e, ret, "HSM %s: deriving the key from the PIN failed", dir);
-	ret = ssp_gcm_decrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), sd->ct, sizeof(sd->ct), pt,
-			      sd->tag);
-	if (ret)
-		return ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
-				dir, meta_path, SSP_HSM_PIN_ENV);
-	memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
-	memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
-	ssp_wipe(pt, sizeof(pt));
+	if (s->tpm) {
+		ret = tpm_unseal(s, aad, meta_path, e);
+		if (ret)
+			return ret;
+	} else {
+		ret = ssp_gcm_decrypt(s->sec->kwrap, sd->iv, aad, strlen(aad), sd->ct,
+				      sizeof(sd->ct), pt, sd->tag);
+		if (ret)
+			return ssp_errf(e, -EACCES, "HSM %s: wrong PIN (or %s was altered); check --pin-file / %s",
+					dir, meta_path, SSP_HSM_PIN_ENV);
+		memcpy(s->sec->nonce, pt, SSP_NONCE_LEN);
+		memcpy(s->sec->key, pt + SSP_NONCE_LEN, SSP_AES_KEY_LEN);
+		ssp_wipe(pt, sizeof(pt));
+	}
 	if (ssp_audit_mac_key(s->sec->key, s->sec->kaudit))
 		return ssp_errf(e, -EIO, "HSM %s: deriving the audit MAC key failed", dir);
 	ssp_hsm_fingerprint(s->sec->key, s->sec->nonce, fp);
@@ -1013,6 +1202,49 @@ static int secrets_unseal(struct soft_hsm *s, const char *pin, const struct seal
 		return ssp_errf(e, -EBADMSG, "HSM %s: the key does not match the fingerprint in %s; the file was altered",
 				dir, meta_path);
 	return 0;
+}
+
+/*
+ * At init, anchored: define the license counter (its auth random, never
+ * derived from the PIN: it crosses the TPM bus in clear), pick a random
+ * state key, and seal them with the key and nonce under the PIN-derived
+ * auth, bound to hsm.json by the hash of its binding string.
+ */
+static int tpm_seal(struct soft_hsm *s, const struct ssp_hsm_init *init, const struct sealed *sd,
+		    struct ssp_err *e)
+{
+	uint8_t auth[TPM_AUTH_LEN], data[HSM_TPM_SEALED_LEN];
+	char aad[1024];
+	int ret;
+
+	s->tpm = calloc(1, sizeof(*s->tpm));
+	if (!s->tpm)
+		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+	s->base.ops = &ssp_hsm_tpm_ops;
+	s->meta_version = 2;
+	memcpy(auth, s->sec->kwrap, SSP_AES_KEY_LEN);
+	memcpy(auth + SSP_AES_KEY_LEN, s->sec->kstate, SSP_AES_KEY_LEN);
+	ret = ssp_random(s->sec->kcounter, sizeof(s->sec->kcounter));
+	if (!ret)
+		ret = ssp_random(s->sec->kstate, sizeof(s->sec->kstate));
+	if (ret) {
+		ssp_wipe(auth, sizeof(auth));
+		return ssp_errf(e, ret, "HSM %s: no random numbers", s->base.dir);
+	}
+	ret = hsm_tpm_define(s->tpm, s->base.dir, init->tpm_tcti, init->counter, s->sec->kcounter,
+			     e);
+	if (!ret) {
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
+		if (ret)
+			ssp_errf(e, ret, "HSM %s: describing the HSM failed", s->base.dir);
+	}
+	if (!ret) {
+		tpm_pack(s->sec, aad, data);
+		ret = hsm_tpm_seal(s->tpm, s->base.dir, auth, sizeof(auth), data, e);
+		ssp_wipe(data, sizeof(data));
+	}
+	ssp_wipe(auth, sizeof(auth));
+	return ret;
 }
 
 /* The reverse, at init: key and nonce of init sealed under the PIN into sd. */
@@ -1034,9 +1266,11 @@ static int secrets_seal(struct soft_hsm *s, const char *pin, const struct ssp_hs
 	if (!ret)
 		ret = derive_keys(pin, sd->salt, sd->rounds, s->sec);
 	if (!ret)
-		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
-	if (!ret)
 		ret = ssp_audit_mac_key(init->key, s->sec->kaudit);
+	if (!ret && init->tpm)
+		return tpm_seal(s, init, sd, e);
+	if (!ret)
+		ret = meta_aad(s, sd->salt, sd->rounds, aad, sizeof(aad));
 	if (!ret) {
 		memcpy(pt, init->nonce, SSP_NONCE_LEN);
 		memcpy(pt + SSP_NONCE_LEN, init->key, SSP_AES_KEY_LEN);
@@ -1207,6 +1441,28 @@ const struct ssp_hsm_ops ssp_hsm_soft_ops = {
 	.guarantees = soft_guarantees,
 };
 
+/* Anchored in the host's TPM (threat model: "Software HSM anchored in ..."). */
+static const struct ssp_hsm_guarantee tpm_guarantees[] = {
+	{ "keeps the OEM key from",
+	  "whoever lacks the PIN or this host's TPM: sealed in the TPM, PIN guesses meet its dictionary-attack lockout; a copied directory or disk is useless elsewhere" },
+	{ "counts against",
+	  "everyone using sspctl, root included: a TPM NV counter only grows and caps the budget, so copying, restoring, cutting or editing the files never yields a license" },
+	{ "does not protect against",
+	  "root or the PIN holder on this host, who can unseal the OEM key through the TPM and compute licenses outside sspctl: only an HSM that computes licenses inside itself (STM32HSM, PKCS#11 token) keeps the key from them" },
+	{ NULL, NULL },
+};
+
+const struct ssp_hsm_ops ssp_hsm_tpm_ops = {
+	.name = "tpm",
+	.open = soft_open,
+	.status = soft_status,
+	.license = soft_license,
+	.close = soft_close,
+	.audit_append = soft_audit_append,
+	.audit_check = soft_audit_check,
+	.guarantees = tpm_guarantees,
+};
+
 static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_err *e)
 {
 	char path[PATH_MAX + 32];
@@ -1227,8 +1483,8 @@ static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_er
 		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
 	}
 	json_object_object_add(o, "format", json_object_new_string(META_FORMAT));
-	json_object_object_add(o, "version", json_object_new_int(META_VERSION));
-	json_object_object_add(o, "backend", json_object_new_string("soft"));
+	json_object_object_add(o, "version", json_object_new_int(s->meta_version));
+	json_object_object_add(o, "backend", json_object_new_string(s->base.ops->name));
 	json_object_object_add(o, "series", json_object_new_string(series_str(s->series)));
 	json_object_object_add(o, "fsbl_min_version", json_object_new_int64(s->fsbl_min_version));
 	json_object_object_add(o, "fingerprint", json_object_new_string(s->fingerprint));
@@ -1247,12 +1503,22 @@ static int meta_write(struct soft_hsm *s, const struct sealed *sd, struct ssp_er
 	json_object_object_add(k, "iterations", json_object_new_int64(sd->rounds));
 	add_hex(k, "salt", sd->salt, SALT_LEN);
 	json_object_object_add(o, "kdf", k);
-	json_object_object_add(w, "alg", json_object_new_string("aes-128-gcm"));
-	json_object_object_add(w, "content", json_object_new_string("nonce||key"));
-	add_hex(w, "iv", sd->iv, sizeof(sd->iv));
-	add_hex(w, "ct", sd->ct, sizeof(sd->ct));
-	add_hex(w, "tag", sd->tag, sizeof(sd->tag));
-	json_object_object_add(o, "sealed", w);
+	if (s->tpm) {
+		json_object_put(w);
+		w = hsm_tpm_json(s->tpm);
+		if (!w) {
+			json_object_put(o);
+			return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+		}
+		json_object_object_add(o, "anchor", w);
+	} else {
+		json_object_object_add(w, "alg", json_object_new_string("aes-128-gcm"));
+		json_object_object_add(w, "content", json_object_new_string("nonce||key"));
+		add_hex(w, "iv", sd->iv, sizeof(sd->iv));
+		add_hex(w, "ct", sd->ct, sizeof(sd->ct));
+		add_hex(w, "tag", sd->tag, sizeof(sd->tag));
+		json_object_object_add(o, "sealed", w);
+	}
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	ret = ssp_write_file_atomic_at(s->dirfd, SSP_HSM_META, path, txt, strlen(txt), 0600, e);
 	json_object_put(o);
@@ -1351,7 +1617,11 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 	for (i = 0; i < ST_KEYS; i++)
 		if (s->st_mask & (1u << i))
 			json_object_array_add(idx, json_object_new_int(i));
-	json_object_object_add(f, "backend", json_object_new_string("soft"));
+	json_object_object_add(f, "backend", json_object_new_string(s->base.ops->name));
+	if (s->tpm) {
+		json_object_object_add(f, "tpm_nv_index", json_object_new_int64(s->tpm->nv_index));
+		json_object_object_add(f, "tpm_nv_first", json_object_new_int64(s->tpm->nv_first));
+	}
 	json_object_object_add(f, "series", json_object_new_string(series_str(s->series)));
 	json_object_object_add(f, "fingerprint", json_object_new_string(s->fingerprint));
 	json_object_object_add(f, "counter", json_object_new_int64(init->counter));
@@ -1365,8 +1635,12 @@ int ssp_hsm_soft_init(const char *dir, const char *pin, const struct ssp_hsm_ini
 	}
 	/* state last: its presence says the initialisation finished. */
 	st.remaining = init->counter;
+	if (s->tpm)
+		st.nv = s->tpm->nv_first;
 	ret = state_write(s, &st, e);
 out:
+	if (ret && s->tpm)
+		hsm_tpm_undefine(s->tpm);	/* no HSM uses it: give the index back */
 	if (fd >= 0)
 		close(fd);
 	soft_close(&s->base);

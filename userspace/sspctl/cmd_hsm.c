@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "dev.h"
 #include "hsm.h"
+#include "tpm.h"
 #include "opts.h"
 #include "util.h"
 
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sspctl hsm init --dir DIR --series mp15|mp13 --key KEY16 --nonce NONCE16\n"
 		"                       --counter N --st-key [IDX=]PEM... [--fsbl-min-version V]\n"
-		"                       [--kdf-iterations N] [--pin-file FILE]\n"
+		"                       [--kdf-iterations N] [--pin-file FILE] [--tpm[=TCTI]]\n"
 		"       sspctl hsm status --dir DIR [--json] [--pin-file FILE]\n"
 		"       sspctl hsm license --dir DIR --cert CERT136 --out LICENSE136\n"
 		"                          [--serial S] [--port P] [--pin-file FILE]\n"
@@ -37,6 +38,9 @@ static void usage(FILE *f)
 		"            files of 16 raw bytes (as for `sspctl secrets build`); the\n"
 		"            nonce's last 4 bytes must be zero. --st-key PEM applies to\n"
 		"            every product-key index, IDX=PEM (IDX 0..15) to one; repeat.\n"
+		"            --tpm anchors the HSM in this host's TPM 2.0: the key sealed in\n"
+		"            the TPM under the PIN, the counter a TPM NV counter (TCTI as\n"
+		"            tpm2-tools take it; default %s).\n"
 		"  status    licenses left and issued, series, key fingerprint. No PIN\n"
 		"            needed, but only with --pin-file are the counter's MAC and\n"
 		"            the audit MACs checked (\"verified\"); otherwise unverified.\n"
@@ -45,11 +49,11 @@ static void usage(FILE *f)
 		"The PIN is the first line of --pin-file, else $%s; init and\n"
 		"license refuse to run without one. PBKDF2 rounds default to %d.\n"
 		"Exit: 0 ok, 1 failed (message says why), 2 bad arguments, 4 no license left.\n",
-		SSP_HSM_PIN_ENV, SSP_HSM_KDF_DEFAULT);
+		SSP_TPM_TCTI_DEFAULT, SSP_HSM_PIN_ENV, SSP_HSM_KDF_DEFAULT);
 }
 
 enum { O_DIR = 256, O_SERIES, O_KEY, O_NONCE, O_COUNTER, O_ST_KEY, O_FSBL, O_KDF, O_PIN,
-	O_JSON, O_CERT, O_OUT, O_SERIAL, O_PORT, O_HELP };
+	O_JSON, O_CERT, O_OUT, O_SERIAL, O_PORT, O_TPM, O_HELP };
 
 static const struct option options[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -66,6 +70,7 @@ static const struct option options[] = {
 	{ "out", required_argument, NULL, O_OUT },
 	{ "serial", required_argument, NULL, O_SERIAL },
 	{ "port", required_argument, NULL, O_PORT },
+	{ "tpm", optional_argument, NULL, O_TPM },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -73,9 +78,9 @@ static const struct option options[] = {
 struct args {
 	const char *sub;
 	const char *dir, *series, *key, *nonce, *counter, *fsbl, *kdf, *pin_file;
-	const char *cert, *out, *serial, *port;
+	const char *cert, *out, *serial, *port, *tcti;
 	const char *st_key[16];
-	int st_keys, json, help;
+	int st_keys, json, help, tpm;
 	uint64_t allowed;		/* bit per option this subcommand takes */
 };
 
@@ -121,6 +126,10 @@ static int parse(int argc, char **argv, struct args *a, const char *cmd)
 			break;
 		case O_PIN:
 			a->pin_file = optarg;
+			break;
+		case O_TPM:
+			a->tpm = 1;
+			a->tcti = optarg;	/* NULL: the default TCTI */
 			break;
 		case O_JSON:
 			a->json = 1;
@@ -220,6 +229,8 @@ static int do_init(struct args *a)
 	ret = st_keys(a, &in, cmd);
 	if (ret)
 		return ret;
+	in.tpm = a->tpm;
+	in.tpm_tcti = a->tcti;
 	if (ssp_hsm_read_pin(a->pin_file, pin, &e)) {
 		print_err(cmd, &e);
 		return a->pin_file ? SSPCTL_EXIT_FAIL : SSPCTL_EXIT_USAGE;
@@ -240,8 +251,9 @@ static int do_init(struct args *a)
 	ssp_hsm_fingerprint(in.key, in.nonce, fp);
 	printf("HSM %s initialised: %s, %" PRIu64 " licenses, key fingerprint %.16s\n", a->dir,
 	       ssp_series_name(in.series), in.counter, fp);
-	printf("This HSM (soft):\n");
-	ssp_hsm_print_guarantees(stdout, ssp_hsm_soft_ops.guarantees);
+	printf("This HSM (%s):\n", in.tpm ? ssp_hsm_tpm_ops.name : ssp_hsm_soft_ops.name);
+	ssp_hsm_print_guarantees(stdout, in.tpm ? ssp_hsm_tpm_ops.guarantees :
+				 ssp_hsm_soft_ops.guarantees);
 	ret = SSPCTL_OK;
 out:
 	ssp_wipe(pin, sizeof(pin));
@@ -295,6 +307,15 @@ static int do_status(struct args *a)
 		json_object_object_add(o, "verified", json_object_new_boolean(st.verified));
 		if (!st.verified)
 			json_object_object_add(o, "unverified", json_object_new_string(st.unverified));
+		if (st.anchored) {
+			json_object *t = json_object_new_object();
+
+			json_object_object_add(t, "tcti", json_object_new_string(st.tcti));
+			json_object_object_add(t, "nv_index", json_object_new_int64(st.nv_index));
+			json_object_object_add(t, "nv_value", json_object_new_int64(st.nv_value));
+			json_object_object_add(o, "tpm", t);
+			json_object_object_add(o, "lost", json_object_new_int64(st.lost));
+		}
 		json_object_object_add(o, "key_fingerprint", json_object_new_string(st.key_fingerprint));
 		json_object_object_add(o, "fsbl_min_version", json_object_new_int64(st.fsbl_min_version));
 		json_object_object_add(o, "st_key_indexes", idx);
@@ -319,6 +340,9 @@ static int do_status(struct args *a)
 	       a->dir, st.backend, ssp_series_name(st.series), ssp_chip_id(st.series), st.remaining,
 	       unver, st.issued, unver, st.verified ? "yes (state MAC and every audit line's MAC checked)" :
 	       "no: give --pin-file", st.key_fingerprint, st.fsbl_min_version, keys);
+	if (st.anchored)
+		printf("TPM counter       0x%08" PRIx32 " = %" PRIu64 " (%s); %" PRIu64 " licenses counted but never issued (crashes)\n",
+		       st.nv_index, st.nv_value, st.tcti, st.lost);
 	ssp_hsm_print_guarantees(stdout, g);
 	return SSPCTL_OK;
 }
@@ -438,7 +462,7 @@ static int cmd_hsm(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "hsm %s", a.sub);
 	if (!strcmp(a.sub, "init"))
 		a.allowed = BIT(O_DIR) | BIT(O_SERIES) | BIT(O_KEY) | BIT(O_NONCE) | BIT(O_COUNTER) |
-			    BIT(O_ST_KEY) | BIT(O_FSBL) | BIT(O_KDF) | BIT(O_PIN);
+			    BIT(O_ST_KEY) | BIT(O_FSBL) | BIT(O_KDF) | BIT(O_PIN) | BIT(O_TPM);
 	else if (!strcmp(a.sub, "status"))
 		a.allowed = BIT(O_DIR) | BIT(O_JSON) | BIT(O_PIN);
 	else if (!strcmp(a.sub, "license"))
