@@ -94,7 +94,7 @@ elif cmd == 'cut':          # cut DIR SEQ: keep lines 1..SEQ, make state's ancho
 EOF
 
 python3 tool.py key st.key st.pub
-for i in 1 2 3 4 5 6; do python3 tool.py cert st.key c$i.bin; done
+for i in $(seq 1 12); do python3 tool.py cert st.key c$i.bin; done
 head -c 16 /dev/urandom >key.bin
 { head -c 12 /dev/urandom; printf '\0\0\0\0'; } >nonce.bin
 printf 'attack-pin-42\n' >pin
@@ -204,6 +204,52 @@ expect "KNOWN LIMIT: a copied directory issues from both copies (not detected wi
 	test "$(json h remaining)/$(json hcopy remaining)" = 2/2
 check "KNOWN LIMIT: each copy verifies on its own (not detected without the TPM)" 0 "every line's MAC verified" \
 	"$SSPCTL" audit verify --dir hcopy --pin-file pin
+
+# --- the same attacks on an HSM anchored in a TPM (a private swtpm) ---
+if ! command -v swtpm >/dev/null; then
+	nok "swtpm is not installed: run make deps"
+else
+	mkdir tpmstate
+	port=$(python3 -c 'import socket
+for p in range(23000, 24000, 2):
+    try:
+        a = socket.socket(); a.bind(("127.0.0.1", p)); b = socket.socket(); b.bind(("127.0.0.1", p + 1))
+        a.close(); b.close(); print(p); break
+    except OSError:
+        pass')
+	swtpm socket --tpm2 --tpmstate dir="$T/tpmstate" --server type=tcp,port="$port" \
+		--ctrl type=tcp,port=$((port + 1)) --flags not-need-init,startup-clear >swtpm.log 2>&1 &
+	swtpm_pid=$!
+	trap 'kill $swtpm_pid 2>/dev/null; wait $swtpm_pid 2>/dev/null; rm -rf "$T"' EXIT
+	for _ in $(seq 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null && break
+		sleep 0.1
+	done
+	TCTI="swtpm:host=127.0.0.1,port=$port"
+	check "TPM: init --tpm names the TPM's guarantees" 0 "counts against.*TPM NV counter" \
+		"$SSPCTL" "${INIT[@]}" --dir t --counter 2 --tpm="$TCTI"
+	expect "TPM: hsm.json holds no sealed key" test -z "$(grep '"sealed"' t/hsm.json)"
+	cp -a t tsnap
+	"$SSPCTL" "${LIC[@]}" --dir t --cert c7.bin --out l7 >/dev/null
+	cp -a t tcopy
+	"$SSPCTL" "${LIC[@]}" --dir tcopy --cert c8.bin --out l8 >/dev/null
+	check "TPM: a copied directory shares the budget (2 issued in all, the third refused)" 4 \
+		"no licenses left|reached the budget" \
+		"$SSPCTL" "${LIC[@]}" --dir t --cert c9.bin --out l9
+	rm -rf t && cp -a tsnap t
+	check "TPM: an older copy restored cannot mint" 4 "no licenses left|reached the budget" \
+		"$SSPCTL" "${LIC[@]}" --dir t --cert c10.bin --out l10
+	expect "TPM: status of the restored copy shows the truth: 0 left, 2 lost to the record" \
+		test "$(json t remaining)/$("$SSPCTL" hsm status --dir t --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lost"])')" = 0/2
+	check "TPM: the same chip again is re-issued at no cost even with no license left" 0 \
+		"written to l7b" "$SSPCTL" "${LIC[@]}" --dir tcopy --cert c7.bin --out l7b
+	sed -i 's/"remaining": *[0-9]*/"remaining": 777/' tcopy/state
+	check "TPM: remaining 777 by hand: refused with the PIN" 1 "was modified" \
+		"$SSPCTL" hsm status --dir tcopy --pin-file pin
+	check "TPM: without the PIN, status still reports the TPM's count, marked unverified" 0 \
+		"remaining +0 \(unverified" "$SSPCTL" hsm status --dir tcopy
+	expect "none of the refused TPM commands made a license" test ! -e l9 -a ! -e l10
+fi
 
 echo "1..$n"
 [[ $fails -eq 0 ]]
