@@ -12,9 +12,31 @@
 
 #include "util.h"
 
+/*
+ * A systemd credential (LoadCredential=): a file directly in the
+ * $CREDENTIALS_DIRECTORY systemd made for this service, which only the
+ * service can enter. Depending on the file system systemd uses, the file is
+ * the service user's (mode 0400) or root's (0440, root's group, with an ACL
+ * granting the service user read access).
+ */
+static int is_credential(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char copy[PATH_MAX], rdir[PATH_MAX], rfile_dir[PATH_MAX];
+
+	if (!dir || !dir[0] || snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return 0;
+	if (!realpath(dir, rdir) || !realpath(dirname(copy), rfile_dir))
+		return 0;
+	return !strcmp(rdir, rfile_dir);
+}
+
 /* Secret files (PINs): what a file must be to be trusted with one. */
 static int check_secret(const char *path, const struct stat *st, struct ssp_err *e)
 {
+	if (is_credential(path) && (st->st_uid == geteuid() || st->st_uid == 0) &&
+	    !(st->st_mode & 0227) && (!(st->st_mode & 0070) || st->st_gid == 0))
+		return 0;
 	if (st->st_uid != geteuid())
 		return ssp_errf(e, -EPERM, "%s: owned by uid %u, not by you (uid %u): a file holding a secret must be yours; chown it to the account that runs sspctl",
 				path, (unsigned int)st->st_uid, (unsigned int)geteuid());

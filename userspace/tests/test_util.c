@@ -232,4 +232,36 @@ TEST(hex_encode_is_lower_case_and_nul_terminated)
 	ASSERT_STREQ("009aff", out);
 }
 
+TEST_F(tmpdir, secret_file_must_be_private_except_a_systemd_credential_of_root)
+{
+	char buf[64], cred[96];
+	struct ssp_err e = { 0 };
+	size_t n;
+
+	/* root's 0440 in root's group: what systemd 252 leaves on tmpfs (with an ACL). */
+	snprintf(cred, sizeof(cred), "%s/pin", self->dir);
+	ASSERT_EQ(0, write_plain(cred, "a-pin-123\n"));
+	ASSERT_EQ(0, chmod(cred, 0440));
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ASSERT_EQ(-EPERM, ssp_read_secret_file(cred, buf, sizeof(buf), &n, &e));
+	ASSERT_NE(NULL, strstr(e.msg, "chmod 600"));
+	if (geteuid() == 0 && getegid() == 0) {
+		setenv("CREDENTIALS_DIRECTORY", self->dir, 1);
+		ASSERT_EQ(0, ssp_read_secret_file(cred, buf, sizeof(buf), &n, &e)) TH_LOG("%s", e.msg);
+		ASSERT_EQ(10u, n);
+	}
+	/* Readable by others, or writable by the group: never, credential or not. */
+	setenv("CREDENTIALS_DIRECTORY", self->dir, 1);
+	ASSERT_EQ(0, chmod(cred, 0444));
+	ASSERT_EQ(-EPERM, ssp_read_secret_file(cred, buf, sizeof(buf), &n, &e));
+	ASSERT_EQ(0, chmod(cred, 0460));
+	ASSERT_EQ(-EPERM, ssp_read_secret_file(cred, buf, sizeof(buf), &n, &e));
+	/* A file elsewhere is not a credential because the variable is set. */
+	ASSERT_EQ(0, write_plain(self->path, "a-pin-123\n"));
+	ASSERT_EQ(0, chmod(self->path, 0440));
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/none", 1);
+	ASSERT_EQ(-EPERM, ssp_read_secret_file(self->path, buf, sizeof(buf), &n, &e));
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
 TEST_HARNESS_MAIN
