@@ -21,7 +21,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/userspace/sspsim \
 	$(NL_CFLAGS) $(JSON_CFLAGS) $(SSP_NO_DEPRECATED) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_LIBS := $(OPENSSL_LIBS) $(NL_LIBS) $(JSON_LIBS) $(INIH_LIBS) -lpthread
+FUZZ_LIBS = $(LIBSSP_LIBS)
 # libssp and the sspsim chip model built with the fuzz flags, as archives so
 # each target links only what it calls.
 FUZZ_LIBSSP := $(BUILD)/fuzz/libssp.a
