@@ -707,6 +707,34 @@ static void name_failure(struct ssp_prov_chip *c)
 		       c->port[0] ? c->port : "?", c->stage, ssp_prov_step_name(c->step));
 }
 
+/*
+ * Spec §7.3: TF-A SSP on a closed chip panics before it starts USB, so after
+ * the ROM took the image the host sees nothing: MP15 never answers on the
+ * same device (the driver gives up on it: stage unknown), MP13 never
+ * re-enumerates after the DETACH. Nothing tells that from a hung chip. It
+ * happens in stage A, before any license, and a retry would only repeat it.
+ */
+static int went_silent(const struct run *r, enum ssp_prov_step step, int ret)
+{
+	const struct ssp_prov_chip *c = r->chip;
+
+	if (c->license_used || r->st.stage != 'A')
+		return 0;
+	if (step == SSP_STEP_START)	/* a chip left silent by an earlier run */
+		return !ret && r->st.chip_stage == SSP_STAGE_UNKNOWN;
+	return step == SSP_STEP_WAIT_FW &&
+	       (ret == -ETIMEDOUT || (ret == -ENODEV && c->series == SSP_SERIES_MP13));
+}
+
+static void report_silent(struct ssp_prov_chip *c)
+{
+	c->silent = 1;
+	c->result = SSP_PROV_FAILED;
+	ssp_errf(&c->err, -ETIMEDOUT,
+		 "no answer after the SSP firmware started: already closed (TF-A SSP stops silently on a closed chip) or hung; no license used, not retried (a closed chip prints \"SSP not supported on closed chip\" on its UART console: check it, or power-cycle the board to try again)");
+	name_failure(c);
+}
+
 static void create_timer(struct run *r)
 {
 	struct sigevent sev;
@@ -775,6 +803,10 @@ void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 		r.st.stage = next.stage;
 		report(&r);
 		ret = run_step(&r, next.step);
+		if (ret && went_silent(&r, next.step, ret)) {
+			report_silent(chip);
+			break;
+		}
 		if (ret) {
 			if (ret == -ENOSPC)
 				chip->result = next.step == SSP_STEP_START ? SSP_PROV_SKIPPED :
@@ -785,6 +817,10 @@ void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 			break;
 		}
 		r.st.step = next.step;
+		if (went_silent(&r, next.step, 0)) {
+			report_silent(chip);
+			break;
+		}
 		ssp_prov_decide(&r.st, &next);
 		if (next.step == SSP_STEP_END) {
 			chip->result = next.result;

@@ -159,6 +159,7 @@ struct ssp_prov_chip {
 	enum ssp_prov_step step;
 	enum ssp_prov_result result;
 	int license_used;
+	int silent;			/* no answer after the SSP firmware started (spec §7.3) */
 	unsigned int retries;		/* transient errors recovered */
 	char chip_msg[128];		/* the chip's last GetPhase message */
 	struct ssp_err err;		/* cause, when not provisioned */

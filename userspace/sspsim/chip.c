@@ -392,10 +392,21 @@ static bool tfa_boot(struct sim_chip *c)
 	memset(c->cert, 0, sizeof(c->cert));
 
 	if (sim_chip_closed(c)) {
+		/*
+		 * Spec §7.3: TF-A SSP checks the closed state before ssp_start() and
+		 * panics with its message on the UART only; USB is never served. MP15:
+		 * the ROM's USB configuration stays (TF-A keeps it, §1.2) but nothing
+		 * answers any request again, so the host's requests time out. MP13:
+		 * the ROM's DETACH disconnected the chip and nothing re-enumerates.
+		 * Only a power cycle (sim_chip_power_on) brings the ROM back.
+		 */
 		c->mode = SIM_TFA_PANIC;
-		tfa_error(c, "SSP not supported on closed chip");
-		sim_chip_log(c, "TF-A: panic (closed chip); only GetPhase answers");
-		return true;
+		c->hung = true;
+		c->ev = SIM_EV_NONE;
+		sim_chip_log(c, "TF-A: SSP not supported on closed chip: panic (UART only), USB never started%s",
+			     c->series == SSP_SERIES_MP15 ? "; the device stays on the bus and answers nothing" :
+			     "; the chip does not re-enumerate");
+		return c->series == SSP_SERIES_MP15;
 	}
 	if ((ssp & m->ssp_req) && !(ssp & m->ssp_success) && c->ctx.ssp_cmd == SSP_CMD_PUBA) {
 		c->mode = SIM_TFA_STAGE_B;
