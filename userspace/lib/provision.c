@@ -14,6 +14,7 @@
 #include "dev.h"
 #include "formats.h"
 #include "provision.h"
+#include "stm32_image.h"
 
 #define STAGE_BIT(s)	(1u << (s))
 #define ADDR_NONE	0xFFFFFFFFu
@@ -427,6 +428,7 @@ struct run {
 	size_t blob_len;
 	timer_t timer;
 	int have_timer;
+	unsigned int dfu_status_before;	/* bStatus the last DFU recovery found */
 };
 
 static void report(struct run *r)
@@ -649,7 +651,57 @@ static int recover_for_retry(struct run *r)
 	if (ssp_dev_info(&r->dev, &info, &e2) || info.state != SSP_STATE_READY ||
 	    info.generation != r->gen)
 		return -1;
-	return ssp_dev_recover(&r->dev, &rec, &e2) ? -1 : 0;
+	if (ssp_dev_recover(&r->dev, &rec, &e2))
+		return -1;
+	r->dfu_status_before = rec.status_before;
+	return 0;
+}
+
+/*
+ * How the ROM refuses an image whose authentication fails (a closed chip,
+ * spec §7.2): dfuERROR with errVERIFY after the zero-length DNLOAD. INFERRED,
+ * like sspsim's ROM_AUTH_REFUSED: change both together.
+ */
+#define ROM_AUTH_REFUSED	0x07	/* errVERIFY */
+
+static void hex32(const uint8_t h[SSP_HASH_LEN], char out[2 * SSP_HASH_LEN + 1])
+{
+	for (size_t i = 0; i < SSP_HASH_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* The ROM refused the SSP firmware: name the header's key and the likely cause. */
+static int rom_refused(struct run *r)
+{
+	const struct ssp_prov_series *s = r->ser;
+	struct ssp_stm32_info info;
+	uint8_t h[SSP_HASH_LEN];
+	char key[128], hex[2 * SSP_HASH_LEN + 1];
+	const char *cause;
+
+	if (ssp_stm32_image_parse(s->fw, s->fw_len, &info)) {
+		snprintf(key, sizeof(key), "an unreadable header");
+	} else if (info.header_version == SSP_STM32_HV_1_0) {
+		ssp_sha256(info.pub, SSP_PUB_LEN, h);
+		hex32(h, hex);
+		snprintf(key, sizeof(key), "header key PKH %s", hex);
+	} else if (!info.has_auth) {
+		snprintf(key, sizeof(key), "no key (unsigned v2 image)");
+	} else if (ssp_stm32_image_pkhth(&info, h)) {
+		snprintf(key, sizeof(key), "signing key %u of %u, not the table's entry there",
+			 info.auth.pk_idx, info.auth.nb_pk);
+	} else {
+		hex32(h, hex);
+		snprintf(key, sizeof(key), "signing key %u of %u, table PKHTH %s",
+			 info.auth.pk_idx, info.auth.nb_pk, hex);
+	}
+	if (ssp_stm32_image_verify(s->fw, &info))
+		cause = "bad signature (it does not verify): sign the image again";
+	else
+		cause = "the chip is most likely closed with another key (its OTP key hash is not the image's): use the firmware signed with its key (see sspctl fw info)";
+	return ssp_errf(&r->chip->err, -EKEYREJECTED,
+			"the ROM refused the %s SSP firmware (errVERIFY: authentication failed, which only a closed chip enforces), image %s: %s; no license used",
+			ssp_series_name(r->chip->series), key, cause);
 }
 
 static int run_step(struct run *r, enum ssp_prov_step step)
@@ -676,6 +728,9 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 		deadline_disarm(r);
 		if (rec)
 			return ret;
+		/* A refusal by the ROM's authentication does not change on a retry. */
+		if (step == SSP_STEP_LOAD_FW && r->dfu_status_before == ROM_AUTH_REFUSED)
+			return rom_refused(r);
 		r->chip->retries++;
 	}
 }
