@@ -677,7 +677,8 @@ static int rom_refused(struct run *r)
 	struct ssp_stm32_info info;
 	uint8_t h[SSP_HASH_LEN];
 	char key[128], hex[2 * SSP_HASH_LEN + 1];
-	const char *cause;
+	const char *cause, *who;
+	int stage_c = r->st.stage == 'C';
 
 	if (ssp_stm32_image_parse(s->fw, s->fw_len, &info)) {
 		snprintf(key, sizeof(key), "an unreadable header");
@@ -697,11 +698,17 @@ static int rom_refused(struct run *r)
 	}
 	if (ssp_stm32_image_verify(s->fw, &info))
 		cause = "bad signature (it does not verify): sign the image again";
+	else if (stage_c)
+		cause = "the image's key is not the OEM key of the secrets file: build both for the same key";
 	else
 		cause = "the chip is most likely closed with another key (its OTP key hash is not the image's): use the firmware signed with its key (see sspctl fw info)";
+	/* Stage C's check of the image against the payload's OEM key is INFERRED (spec §3.2 C1). */
+	who = stage_c ? "stage C checks it against the secrets' OEM key" :
+			"which only a closed chip enforces";
 	return ssp_errf(&r->chip->err, -EKEYREJECTED,
-			"the ROM refused the %s SSP firmware (errVERIFY: authentication failed, which only a closed chip enforces), image %s: %s; no license used",
-			ssp_series_name(r->chip->series), key, cause);
+			"the ROM refused the %s SSP firmware (errVERIFY: authentication failed, %s), image %s: %s; %s",
+			ssp_series_name(r->chip->series), who, key, cause,
+			r->chip->license_used ? "its license is spent" : "no license used");
 }
 
 static int run_step(struct run *r, enum ssp_prov_step step)
