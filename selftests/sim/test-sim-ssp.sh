@@ -6,7 +6,7 @@
 # ("Provisioning", DETACH), stage B (certificate signed by the simulator's
 # ST key, license+payload, detach request), stage C (no USB, OTP burnt,
 # reset into the ROM). Then the OTP words against what the inputs demand,
-# a closed chip refusing SSP, and the OTP after a simulator restart.
+# a closed chip silent on USB (spec 7.3), and the OTP after a simulator restart.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -100,12 +100,19 @@ run_ssp() {
 	fi
 	check "${series}_secret_words_locked" grep -q " 56 59 60 61 .* 95$" <(grep ^locked "$work/$series.otp")
 
-	# A closed chip: TF-A SSP says so in GetPhase.
-	start_fw "$series" "$s"
-	in_tfa "$series" "$s"
-	getphase "$s" "$(virtual_alt "$series")" "$work/$series.d"
-	check "${series}_closed_chip_refuses_ssp" \
-		[ "$(hex "$work/$series.d")" = "ffffffffff00000000$(msg_hex "SSP not supported on closed chip")" ]
+	# A closed chip (spec §7.3): the ROM takes the image, TF-A SSP panics
+	# before it starts USB. MP15: the device stays and answers nothing;
+	# MP13: nothing re-enumerates after the DETACH.
+	dfu-util -S "$s" -a "$(fsbl_alt "$series")" -D "$work/fw-$series.stm32" >>"$work/dfu.log" 2>&1
+	if [[ $series == mp13 ]]; then
+		dfu-util -S "$s" -a 0 -e >>"$work/dfu.log" 2>&1
+		sleep 3
+		check "${series}_closed_chip_silent_no_reenumeration" gone "$s"
+	else
+		sleep 1
+		check "${series}_closed_chip_silent_still_attached" eval 'devdir "$s" >/dev/null'
+		check "${series}_closed_chip_silent_nothing_answers" eval '! live_product "$s"'
+	fi
 
 	# Restart: same chip, same OTP.
 	"$SIM" stop --state "$work/$series"

@@ -14,6 +14,7 @@
 #include "dev.h"
 #include "formats.h"
 #include "provision.h"
+#include "stm32_image.h"
 
 #define STAGE_BIT(s)	(1u << (s))
 #define ADDR_NONE	0xFFFFFFFFu
@@ -434,6 +435,7 @@ struct run {
 	size_t blob_len;
 	timer_t timer;
 	int have_timer;
+	unsigned int dfu_status_before;	/* bStatus the last DFU recovery found */
 };
 
 static void report(struct run *r)
@@ -661,7 +663,64 @@ static int recover_for_retry(struct run *r)
 	if (ssp_dev_info(&r->dev, &info, &e2) || info.state != SSP_STATE_READY ||
 	    info.generation != r->gen)
 		return -1;
-	return ssp_dev_recover(&r->dev, &rec, &e2) ? -1 : 0;
+	if (ssp_dev_recover(&r->dev, &rec, &e2))
+		return -1;
+	r->dfu_status_before = rec.status_before;
+	return 0;
+}
+
+/*
+ * How the ROM refuses an image whose authentication fails (a closed chip,
+ * spec §7.2): dfuERROR with errVERIFY after the zero-length DNLOAD. INFERRED,
+ * like sspsim's ROM_AUTH_REFUSED: change both together.
+ */
+#define ROM_AUTH_REFUSED	0x07	/* errVERIFY */
+
+static void hex32(const uint8_t h[SSP_HASH_LEN], char out[2 * SSP_HASH_LEN + 1])
+{
+	for (size_t i = 0; i < SSP_HASH_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* The ROM refused the SSP firmware: name the header's key and the likely cause. */
+static int rom_refused(struct run *r)
+{
+	const struct ssp_prov_series *s = r->ser;
+	struct ssp_stm32_info info;
+	uint8_t h[SSP_HASH_LEN];
+	char key[128], hex[2 * SSP_HASH_LEN + 1];
+	const char *cause, *who;
+	int stage_c = r->st.stage == 'C';
+
+	if (ssp_stm32_image_parse(s->fw, s->fw_len, &info)) {
+		snprintf(key, sizeof(key), "an unreadable header");
+	} else if (info.header_version == SSP_STM32_HV_1_0) {
+		ssp_sha256(info.pub, SSP_PUB_LEN, h);
+		hex32(h, hex);
+		snprintf(key, sizeof(key), "header key PKH %s", hex);
+	} else if (!info.has_auth) {
+		snprintf(key, sizeof(key), "no key (unsigned v2 image)");
+	} else if (ssp_stm32_image_pkhth(&info, h)) {
+		snprintf(key, sizeof(key), "signing key %u of %u, not the table's entry there",
+			 info.auth.pk_idx, info.auth.nb_pk);
+	} else {
+		hex32(h, hex);
+		snprintf(key, sizeof(key), "signing key %u of %u, table PKHTH %s",
+			 info.auth.pk_idx, info.auth.nb_pk, hex);
+	}
+	if (ssp_stm32_image_verify(s->fw, &info))
+		cause = "bad signature (it does not verify): sign the image again";
+	else if (stage_c)
+		cause = "the image's key is not the OEM key of the secrets file: build both for the same key";
+	else
+		cause = "the chip is most likely closed with another key (its OTP key hash is not the image's): use the firmware signed with its key (see sspctl fw info)";
+	/* Stage C's check of the image against the payload's OEM key is INFERRED (spec §3.2 C1). */
+	who = stage_c ? "stage C checks it against the secrets' OEM key" :
+			"which only a closed chip enforces";
+	return ssp_errf(&r->chip->err, -EKEYREJECTED,
+			"the ROM refused the %s SSP firmware (errVERIFY: authentication failed, %s), image %s: %s; %s",
+			ssp_series_name(r->chip->series), who, key, cause,
+			r->chip->license_used ? "its license is spent" : "no license used");
 }
 
 static int run_step(struct run *r, enum ssp_prov_step step)
@@ -688,6 +747,9 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 		deadline_disarm(r);
 		if (rec)
 			return ret;
+		/* A refusal by the ROM's authentication does not change on a retry. */
+		if (step == SSP_STEP_LOAD_FW && r->dfu_status_before == ROM_AUTH_REFUSED)
+			return rom_refused(r);
 		r->chip->retries++;
 	}
 }
@@ -717,6 +779,34 @@ static void name_failure(struct ssp_prov_chip *c)
 	ssp_err_prefix(&c->err, "%s (serial %s, port %s) stage %c, %s",
 		       c->dev[0] ? c->dev : c->arg, c->serial[0] ? c->serial : "?",
 		       c->port[0] ? c->port : "?", c->stage, ssp_prov_step_name(c->step));
+}
+
+/*
+ * Spec §7.3: TF-A SSP on a closed chip panics before it starts USB, so after
+ * the ROM took the image the host sees nothing: MP15 never answers on the
+ * same device (the driver gives up on it: stage unknown), MP13 never
+ * re-enumerates after the DETACH. Nothing tells that from a hung chip. It
+ * happens in stage A, before any license, and a retry would only repeat it.
+ */
+static int went_silent(const struct run *r, enum ssp_prov_step step, int ret)
+{
+	const struct ssp_prov_chip *c = r->chip;
+
+	if (c->license_used || r->st.stage != 'A')
+		return 0;
+	if (step == SSP_STEP_START)	/* a chip left silent by an earlier run */
+		return !ret && r->st.chip_stage == SSP_STAGE_UNKNOWN;
+	return step == SSP_STEP_WAIT_FW &&
+	       (ret == -ETIMEDOUT || (ret == -ENODEV && c->series == SSP_SERIES_MP13));
+}
+
+static void report_silent(struct ssp_prov_chip *c)
+{
+	c->silent = 1;
+	c->result = SSP_PROV_FAILED;
+	ssp_errf(&c->err, -ETIMEDOUT,
+		 "no answer after the SSP firmware started: already closed (TF-A SSP stops silently on a closed chip) or hung; no license used, not retried (a closed chip prints \"SSP not supported on closed chip\" on its UART console: check it, or power-cycle the board to try again)");
+	name_failure(c);
 }
 
 static void create_timer(struct run *r)
@@ -793,6 +883,10 @@ void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 		r.st.stage = next.stage;
 		report(&r);
 		ret = run_step(&r, next.step);
+		if (ret && went_silent(&r, next.step, ret)) {
+			report_silent(chip);
+			break;
+		}
 		if (ret) {
 			if (ret == -ENOSPC)
 				chip->result = next.step == SSP_STEP_START ? SSP_PROV_SKIPPED :
@@ -803,6 +897,10 @@ void ssp_provision_chip(struct ssp_prov_ctx *ctx, struct ssp_prov_chip *chip)
 			break;
 		}
 		r.st.step = next.step;
+		if (went_silent(&r, next.step, 0)) {
+			report_silent(chip);
+			break;
+		}
 		ssp_prov_decide(&r.st, &next);
 		if (next.step == SSP_STEP_END) {
 			chip->result = next.result;

@@ -161,6 +161,7 @@ struct ssp_prov_chip {
 	int license_used;
 	uint64_t license_seq;		/* its audit line (license or license-reissue) */
 	int license_reissued;		/* licensed before: issued again, not counted */
+	int silent;			/* no answer after the SSP firmware started (spec §7.3) */
 	unsigned int retries;		/* transient errors recovered */
 	char chip_msg[128];		/* the chip's last GetPhase message */
 	struct ssp_err err;		/* cause, when not provisioned */

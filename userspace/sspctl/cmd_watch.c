@@ -44,6 +44,7 @@ struct slot {
 	int running, pending, gone;
 	uint32_t last_gen;	/* newest generation a run of ours saw */
 	unsigned int attempts;	/* failed runs since the chip was new */
+	int silent;		/* went silent in stage A (closed or hung): not retried while on the bus */
 };
 
 struct watch {
@@ -190,6 +191,12 @@ static void *chip_thread(void *arg)
 			s->attempts = 0;
 		else
 			s->attempts++;
+		/* Spec §7.3: a closed chip stays silent; another run would only repeat it. */
+		if (j->chip.silent && !s->silent) {
+			s->silent = 1;
+			note(w, s, LOG_WARNING,
+			     "no answer after the SSP firmware started (closed or hung): left alone until it leaves the bus");
+		}
 	}
 	w->running--;
 	w->finished++;
@@ -266,7 +273,7 @@ static void on_event(void *arg, const struct ssp_event *ev)
 			s = find_slot(w, ev->dev.minor, 1);
 			if (s)
 				start_locked(w, s);
-		} else if (!s->running && ev->dev.generation > s->last_gen) {
+		} else if (!s->running && !s->silent && ev->dev.generation > s->last_gen) {
 			/* Not one of our runs' resets: the chip was plugged in again. */
 			if (s->attempts < w->max_attempts)
 				start_locked(w, s);
@@ -275,6 +282,12 @@ static void on_event(void *arg, const struct ssp_event *ev)
 				s->attempts++;
 			}
 		}
+		break;
+	case SSP_CMD_STATE:
+		/* A silent chip that left the bus (unplugged) is tried again when it is back. */
+		s = find_slot(w, ev->dev.minor, 0);
+		if (s && ev->dev.state == SSP_STATE_ABSENT)
+			s->silent = 0;
 		break;
 	case SSP_CMD_GONE:
 		s = find_slot(w, ev->dev.minor, 0);

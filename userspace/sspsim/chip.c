@@ -392,10 +392,21 @@ static bool tfa_boot(struct sim_chip *c)
 	memset(c->cert, 0, sizeof(c->cert));
 
 	if (sim_chip_closed(c)) {
+		/*
+		 * Spec §7.3: TF-A SSP checks the closed state before ssp_start() and
+		 * panics with its message on the UART only; USB is never served. MP15:
+		 * the ROM's USB configuration stays (TF-A keeps it, §1.2) but nothing
+		 * answers any request again, so the host's requests time out. MP13:
+		 * the ROM's DETACH disconnected the chip and nothing re-enumerates.
+		 * Only a power cycle (sim_chip_power_on) brings the ROM back.
+		 */
 		c->mode = SIM_TFA_PANIC;
-		tfa_error(c, "SSP not supported on closed chip");
-		sim_chip_log(c, "TF-A: panic (closed chip); only GetPhase answers");
-		return true;
+		c->hung = true;
+		c->ev = SIM_EV_NONE;
+		sim_chip_log(c, "TF-A: SSP not supported on closed chip: panic (UART only), USB never started%s",
+			     c->series == SSP_SERIES_MP15 ? "; the device stays on the bus and answers nothing" :
+			     "; the chip does not re-enumerate");
+		return c->series == SSP_SERIES_MP15;
 	}
 	if ((ssp & m->ssp_req) && !(ssp & m->ssp_success) && c->ctx.ssp_cmd == SSP_CMD_PUBA) {
 		c->mode = SIM_TFA_STAGE_B;
@@ -486,9 +497,51 @@ static int rom_download(struct sim_chip *c, uint8_t alt, const uint8_t *data, si
 	return 0;
 }
 
-/* The image checks of the ROM at manifestation: header, signature, and in stage C the OEM key. */
+/*
+ * What the ROM reports over DFU when authentication refuses an image:
+ * INFERRED (spec §7.2 and §7.3 say only that a closed chip refuses it). The
+ * zero-length DNLOAD is taken, GETSTATUS reports dfuERROR with errVERIFY
+ * and nothing starts. The one place to change when the real reply is known.
+ */
+#define ROM_AUTH_REFUSED	DFU_ERR_VERIFY
+
+/*
+ * Spec §7.2, closed chip: the image key must match the OTP key hash (words
+ * 24-31, big-endian per word). MP15: SHA-256(X||Y) of the header key. MP13:
+ * the PKHTH of the image's key-hash table, whose entry at pk_idx must be the
+ * signing key's hash (ssp_stm32_image_pkhth() checks that).
+ */
+static int rom_check_otp_key(struct sim_chip *c, const struct ssp_stm32_info *img)
+{
+	const struct ssp_otp_map *m = ssp_otp_map(c->series);
+	uint8_t h[SSP_HASH_LEN], otp[SSP_HASH_LEN];
+	int ret;
+
+	for (unsigned int i = 0; i < SSP_OTP_PKH_WORDS; i++)
+		ssp_put_be32(otp + 4 * i, c->otp.word[m->pkh + i]);
+	if (c->series == SSP_SERIES_MP13) {
+		ret = ssp_stm32_image_pkhth(img, h);
+		if (ret) {
+			sim_chip_log(c, "ROM: closed chip: image refused: %s",
+				     ret == -ENOKEY ? "no authentication extension (unsigned image)" :
+				     "the signing key is not the key table's entry at its index");
+			return ROM_AUTH_REFUSED;
+		}
+	} else if (ssp_sha256(img->pub, SSP_PUB_LEN, h)) {
+		return ROM_AUTH_REFUSED;
+	}
+	if (memcmp(h, otp, SSP_HASH_LEN)) {
+		sim_chip_log(c, "ROM: closed chip: image refused: its %s does not match the OTP key hash",
+			     c->series == SSP_SERIES_MP13 ? "key table's PKHTH" : "key's SHA-256");
+		return ROM_AUTH_REFUSED;
+	}
+	return 0;
+}
+
+/* The image checks of the ROM at manifestation: header, authentication, and in stage C the OEM key. */
 static int rom_manifest(struct sim_chip *c, uint8_t alt)
 {
+	bool closed = sim_chip_closed(c);
 	struct ssp_stm32_info img;
 	struct ssp_payload_plain hdr;
 	struct ssp_license_info lic;
@@ -511,12 +564,28 @@ static int rom_manifest(struct sim_chip *c, uint8_t alt)
 			     c->series == SSP_SERIES_MP13 ? "2.0 (512 bytes)" : "1.0 (256 bytes)");
 		return DFU_ERR_FIRMWARE;
 	}
+	/*
+	 * Spec §7.2: an open chip starts an image whose authentication fails;
+	 * a closed chip refuses it. Stage C keeps refusing (INFERRED, spec §3.2
+	 * C1: the ROM authenticates TF-A SSP against the payload's OEM key).
+	 */
 	ret = ssp_stm32_image_verify(c->img, &img);
 	if (ret) {
-		sim_chip_log(c, "ROM: image refused: %s",
-			     ret == -ENOKEY ? "no authentication extension (unsigned image)" :
-			     "header signature does not verify");
-		return DFU_ERR_VERIFY;
+		const char *why = ret == -ENOKEY ? "no authentication extension (unsigned image)" :
+				  "header signature does not verify";
+
+		if (closed || c->ctx.ssp_cmd == SSP_CMD_PROV) {
+			sim_chip_log(c, "ROM: image refused: %s (%s)", why,
+				     closed ? "closed chip: authentication is mandatory" :
+				     "stage C authenticates against the payload's OEM key");
+			return ROM_AUTH_REFUSED;
+		}
+		sim_chip_log(c, "ROM: authentication failed: %s; open chip: the FSBL starts anyway", why);
+	}
+	if (closed) {
+		ret = rom_check_otp_key(c, &img);
+		if (ret)
+			return ret;
 	}
 	if (c->ctx.ssp_cmd == SSP_CMD_PROV && c->ctx.blob_set) {
 		if (!ssp_license_parse(c->ctx.blob, SSP_LIC_SIZE, &lic) &&

@@ -210,7 +210,7 @@ enum sim_action {
 enum sim_tfa_mode {
 	SIM_TFA_STAGE_A,	/* "Provisioning", waits for DETACH -> PUBK */
 	SIM_TFA_STAGE_B,	/* certificate out, license+payload in, DETACH -> PROV */
-	SIM_TFA_PANIC,		/* closed chip: message only, nothing else works */
+	SIM_TFA_PANIC,		/* closed chip: panicked before USB (spec §7.3), silent */
 	SIM_TFA_START_FAILED,	/* "Start SSP Failed": message, DETACH resets */
 };
 

@@ -173,18 +173,18 @@ TEST_F(mp15, zero_length_dnload_in_idle_and_unknown_request_stall)
 	EXPECT_EQ(-EPIPE, tsim_ctl(t, RT_OUT_CLASS, DFU_DNLOAD, 0, 4, "abcd", 4));
 }
 
-TEST_F(mp15, bad_signature_is_refused_with_errverify_and_nothing_starts)
+/* Spec §7.2: on an open chip a failed authentication does not stop the FSBL. */
+TEST_F(mp15, bad_signature_on_an_open_chip_still_starts)
 {
 	struct tsim *t = &self->t;
 
 	t->fw[10] ^= 1;		/* inside the signature */
 	ASSERT_EQ(0, tsim_download(t, 1, t->fw, t->fw_len));
 	ASSERT_EQ(0, tsim_ctl(t, RT_IN_CLASS, DFU_GETSTATUS, 0, 6, NULL, 0));
-	EXPECT_EQ(DFU_ERR_VERIFY, t->r.data[0]);
-	EXPECT_EQ(DFU_ERROR, t->r.data[4]);
+	EXPECT_EQ(DFU_OK, t->r.data[0]);
+	EXPECT_EQ(DFU_MANIFEST, t->r.data[4]);
 	tsim_settle(t, NULL, NULL);
-	EXPECT_EQ(SIM_STAGE_ROM, t->chip.stage);
-	EXPECT_FALSE(t->chip.booting);
+	EXPECT_EQ(SIM_STAGE_TFA, t->chip.stage);
 }
 
 TEST_F(mp15, bad_header_is_refused_with_errfirmware)

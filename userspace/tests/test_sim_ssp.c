@@ -155,14 +155,30 @@ static void full_flow(struct __test_metadata *_metadata, enum ssp_series series,
 	EXPECT_EQ(1, f.attaches);
 	EXPECT_EQ(1, f.detaches);
 	check_provisioned(_metadata, &t, &f);
-	/* A closed chip: TF-A SSP only says so. */
-	ASSERT_EQ(0, tsim_start_fw(&t, t.fw, t.fw_len));
-	ASSERT_EQ(0, tsim_getphase(&t, b, &n));
-	EXPECT_EQ(0xFF, b[0]);
-	EXPECT_EQ(9 + strlen("SSP not supported on closed chip"), n);
-	EXPECT_EQ(0, memcmp(b + 9, "SSP not supported on closed chip", n - 9));
-	ASSERT_EQ(0, tsim_ctl(&t, 0x01, 0x0B, 0, 0, NULL, 0));
-	EXPECT_EQ(-EPIPE, tsim_ctl(&t, RT_IN_CLASS, DFU_UPLOAD, 0, 512, NULL, 0));
+	/*
+	 * A closed chip (spec §7.3): the ROM takes the image, TF-A SSP panics
+	 * before USB starts. MP15: still on the bus, no request is ever answered
+	 * (not even a descriptor); MP13: no re-enumeration after the DETACH.
+	 */
+	f.detaches = f.attaches = 0;
+	ASSERT_EQ(0, tsim_start_fw_n(&t, t.fw, t.fw_len, &f.detaches, &f.attaches));
+	EXPECT_EQ(SIM_STAGE_TFA, t.chip.stage);
+	EXPECT_EQ(0, f.attaches);
+	EXPECT_EQ(UINT64_MAX, sim_chip_next_event(&t.chip));	/* no reset, ever */
+	if (series == SSP_SERIES_MP15) {
+		EXPECT_TRUE(t.chip.on_bus);
+		EXPECT_EQ(0, f.detaches);
+	} else {
+		EXPECT_FALSE(t.chip.on_bus);
+		EXPECT_EQ(1, f.detaches);
+	}
+	EXPECT_EQ(SIM_NO_REPLY, tsim_getphase(&t, b, &n));
+	EXPECT_EQ(SIM_NO_REPLY, tsim_ctl(&t, RT_IN_CLASS, DFU_GETSTATUS, 0, 6, NULL, 0));
+	EXPECT_EQ(SIM_NO_REPLY, tsim_ctl(&t, 0x80, 0x06, 0x0302, 255, NULL, 0));
+	/* A power cycle brings the ROM back. */
+	sim_chip_power_on(&t.chip, t.now);
+	EXPECT_EQ(SIM_STAGE_ROM, t.chip.stage);
+	EXPECT_EQ(0, tsim_ctl(&t, RT_IN_CLASS, DFU_GETSTATUS, 0, 6, NULL, 0));
 	tsim_teardown(&t);
 }
 
