@@ -11,9 +11,12 @@ RST2MAN ?= /usr/bin/rst2man
 MAN_PAGES := $(patsubst Documentation/man/%.rst,$(BUILD)/man/%.1,$(filter-out Documentation/man/index.rst,$(wildcard Documentation/man/*.rst)))
 
 # Man pages, section 1, from their reStructuredText source (python3-docutils).
+# A man page has no colours, and highlighting would need Pygments, which
+# docutils only recommends: `make install` must not depend on it.
+RST2MAN_FLAGS ?= --halt=warning --syntax-highlight=none
 $(BUILD)/man/%.1: Documentation/man/%.rst
 	@mkdir -p $(dir $@)
-	$(RST2MAN) --halt=warning $< $@
+	$(RST2MAN) $(RST2MAN_FLAGS) $< $@
 
 man: $(MAN_PAGES)
 DKMS_SRC := $(DESTDIR)/usr/src/stm32-ssp-$(VERSION)

@@ -40,6 +40,9 @@ expect() {
 	shift
 	if "$@"; then ok "$name"; else nok "$name"; fi
 }
+# hex FILE [SKIP [COUNT]]: the bytes as one line of lowercase hex (od is in
+# coreutils; xxd is not on a fresh Debian).
+hex() { od -An -v -tx1 -j "${2:-0}" ${3:+-N "$3"} "$1" | tr -d ' \n'; }
 remaining() { "$SSPCTL" hsm status --dir "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["remaining"])'; }
 
 cat >tool.py <<'EOF'
@@ -150,7 +153,7 @@ check "hsm init creates an HSM with the counter given" 0 "initialised: mp15, 3 l
 expect "hsm init leaves the HSM files private (mode 0600)" \
 	test "$(stat -c %a h/hsm.json h/state h/audit.log | sort -u)" = 600
 expect "the key and nonce are not stored in clear" \
-	bash -c "! grep -q \"\$(xxd -p key.bin)\" h/* && ! grep -q \"\$(xxd -p nonce.bin | cut -c1-24)\" h/*"
+	bash -c "! grep -q \"$(hex key.bin)\" h/* && ! grep -q \"$(hex nonce.bin 0 12)\" h/*"
 check "hsm init refuses to overwrite an initialised HSM" 1 "already initialised" \
 	"$SSPCTL" hsm init --dir h --series mp15 --key key.bin --nonce nonce.bin --counter 99 --st-key st.pub --pin-file pin "${KDF[@]}"
 expect "the refused re-init left the counter at 3" test "$(remaining h)" = 3
@@ -278,19 +281,19 @@ SB=("$SSPCTL" secrets build --key key.bin --nonce nonce.bin)
 check "secrets build (MP15) writes a 244-byte .ssp" 0 "244 bytes" \
 	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 0x1234 --rma-relock 0x7FFF --secrets s148.bin --out a.ssp
 expect "the MP15 .ssp decrypts (independently, AES-GCM) to the RMA word and the secrets" \
-	test "$(python3 tool.py open a.ssp key.bin nonce.bin mp15)" = "$(printf '%08x' $(( (0x7FFF << 15) | 0x1234 ))) $(xxd -p -c 200 s148.bin)"
+	test "$(python3 tool.py open a.ssp key.bin nonce.bin mp15)" = "$(printf '%08x' $(( (0x7FFF << 15) | 0x1234 ))) $(hex s148.bin)"
 expect "the MP15 .ssp carries the OEM public key" \
-	test "$(xxd -p -c 200 -s 8 -l 64 a.ssp)" = "$(python3 tool.py pkh oem.pub)"
+	test "$(hex a.ssp 8 64)" = "$(python3 tool.py pkh oem.pub)"
 fp=$("$SSPCTL" hsm status --dir h --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_fingerprint"][:16])')
 check "secrets build prints the same key fingerprint as hsm status" 0 "key fingerprint $fp" \
 	"${SB[@]}" --series mp15 --oem-key oem.pub --rma-unlock 1 --rma-relock 2 --secrets s10.bin --out b.ssp
 check "secrets build (MP13, 3 keys, 10 bytes) writes a 212-byte .ssp" 0 "212 bytes" \
 	"${SB[@]}" --series mp13 --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c.ssp
 expect "the MP13 .ssp decrypts to its 10 secret bytes" \
-	test "$(python3 tool.py open c.ssp key.bin nonce.bin mp13)" = "00000000 $(xxd -p s10.bin)"
+	test "$(python3 tool.py open c.ssp key.bin nonce.bin mp13)" = "00000000 $(hex s10.bin)"
 pkhth3=$(python3 tool.py pkhth oem.pub st.pub st2.pub)
 expect "the MP13 .ssp carries the PKHTH of the 3 keys in order (SHA-256 of SHA-256(LE32(1)||X||Y) each, python)" \
-	test "$(xxd -p -c 200 -s 8 -l 32 c.ssp)" = "$pkhth3"
+	test "$(hex c.ssp 8 32)" = "$pkhth3"
 check "secrets build (MP13, 3 keys) says where the table came from and prints the PKHTH" 0 \
 	"key table: 3 --oem-key keys in the order given" \
 	"${SB[@]}" --series mp13 --oem-key oem.pub --oem-key st.pub --oem-key st2.pub --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out c.ssp
@@ -307,7 +310,7 @@ check "secrets build --image (signed v2.0, 8-key table) takes the table from the
 	"key table: from the authentication extension of fw2.stm32 \(header v2.0, 8 keys, signed by key 2\)" \
 	"${SB[@]}" --series mp13 --image fw2.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out i.ssp
 expect "... prints the PKHTH of that table (gen-kat.py vector)" grep -q "^PKHTH $pkhth8\$" out.txt
-expect "... and writes it into the .ssp" test "$(xxd -p -c 200 -s 8 -l 32 i.ssp)" = "$pkhth8"
+expect "... and writes it into the .ssp" test "$(hex i.ssp 8 32)" = "$pkhth8"
 check "secrets build --image refuses an MP15 header v1.0 image, naming both versions" 1 \
 	"image fw1.stm32: STM32 header version 1.0, but the MP13 ROM takes header v2.0" \
 	"${SB[@]}" --series mp13 --image fw1.stm32 --rma-unlock 0 --rma-relock 0 --secrets s10.bin --out d.ssp
