@@ -211,4 +211,48 @@ static inline int tswtpm_set_da(const struct tswtpm *s, uint32_t max_tries, uint
 	return rc == TSS2_RC_SUCCESS ? 0 : -EIO;
 }
 
+/*
+ * What the kernel's resource manager (/dev/tpmrm0) does when a process
+ * dies: flush the transient objects and sessions it left loaded. swtpm,
+ * reached directly, has no resource manager, so a test that kills a
+ * process holding a TPM connection calls this, or the TPM soon runs out of
+ * object slots (TPM_RC_OBJECT_MEMORY).
+ */
+static inline int tswtpm_flush_transients(const struct tswtpm *s)
+{
+	static const TPM2_HANDLE firsts[] = { TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST };
+	TSS2_TCTI_CONTEXT *tcti = NULL;
+	ESYS_CONTEXT *esys = NULL;
+	TSS2_RC rc;
+	size_t k;
+
+	rc = Tss2_TctiLdr_Initialize(s->tcti, &tcti);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_Initialize(&esys, tcti, NULL);
+	for (k = 0; rc == TSS2_RC_SUCCESS && k < sizeof(firsts) / sizeof(firsts[0]); k++) {
+		TPMS_CAPABILITY_DATA *cap = NULL;
+		TPMI_YES_NO more;
+		UINT32 i;
+
+		rc = Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					TPM2_CAP_HANDLES, firsts[k], TPM2_MAX_CAP_HANDLES, &more, &cap);
+		for (i = 0; rc == TSS2_RC_SUCCESS && i < cap->data.handles.count; i++) {
+			TPM2_HANDLE h = cap->data.handles.handle[i];
+			ESYS_TR tr;
+
+			if (Esys_TR_FromTPMPublic(esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+						  &tr) == TSS2_RC_SUCCESS)
+				Esys_FlushContext(esys, tr);
+		}
+		Esys_Free(cap);
+	}
+	if (rc != TSS2_RC_SUCCESS)
+		fprintf(stderr, "# %s: flushing transient objects: %s\n", s->tcti, Tss2_RC_Decode(rc));
+	if (esys)
+		Esys_Finalize(&esys);
+	if (tcti)
+		Tss2_TctiLdr_Finalize(&tcti);
+	return rc == TSS2_RC_SUCCESS ? 0 : -EIO;
+}
+
 #endif /* SWTPM_HELPERS_H */

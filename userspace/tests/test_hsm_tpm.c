@@ -245,6 +245,7 @@ TEST_F(tpm, crash_between_the_count_and_the_audit_line_loses_one_license_recorde
 	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
 	ASSERT_TRUE(WIFSIGNALED(wst));
 	ASSERT_EQ(SIGKILL, WTERMSIG(wst));
+	ASSERT_EQ(0, tswtpm_flush_transients(&self->s));	/* as /dev/tpmrm0 would */
 	ASSERT_EQ(0, status_of(self->w.hsm, NULL, &st, &self->e)) TH_LOG("%s", self->e.msg);
 	ASSERT_EQ(2u, st.remaining);
 	ASSERT_EQ(0u, st.issued);
@@ -291,6 +292,54 @@ TEST_F(tpm, a_deleted_counter_stops_the_hsm)
 	ssp_tpm_close(t);
 	ASSERT_EQ(-EBADMSG, license_new_chip(&self->w, self->w.hsm, &self->e));
 	ASSERT_NE(NULL, strstr(self->e.msg, "no license")) TH_LOG("%s", self->e.msg);
+}
+
+TEST_F(tpm, kill_at_each_step_of_issuance_never_leaves_a_license_uncounted_by_the_tpm)
+{
+	static const struct { const char *step; uint64_t issued, lost; } steps[] = {
+		{ "locked", 0, 0 },	/* before the count: nothing happened */
+		{ "counted", 0, 1 },	/* counted, no audit line: lost, recorded next */
+		{ "audited", 1, 0 },	/* the line is there: issued (never received) */
+		{ "saved", 1, 0 },
+		{ "unlocked", 1, 0 },
+	};
+	struct ssp_hsm_status st;
+	struct world w;
+	char key[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct ssp_err e = { 0 };
+		pid_t pid;
+		int wst;
+
+		ASSERT_EQ(0, make_world(&w, self->s.tcti, 2));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			setenv("SSP_HSM_TEST_CRASH", steps[i].step, 1);
+			license_new_chip(&w, w.hsm, &e);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &wst, 0));
+		ASSERT_TRUE(WIFSIGNALED(wst)) TH_LOG("step %s", steps[i].step);
+		ASSERT_EQ(0, tswtpm_flush_transients(&self->s));	/* as /dev/tpmrm0 would */
+		ASSERT_EQ(0, status_of(w.hsm, PIN, &st, &self->e)) TH_LOG("%s: %s", steps[i].step, self->e.msg);
+		EXPECT_EQ(steps[i].issued, st.issued) TH_LOG("step %s", steps[i].step);
+		EXPECT_EQ(steps[i].lost, st.lost) TH_LOG("step %s", steps[i].step);
+		/* The TPM's count is issued + lost, and remaining is what it leaves. */
+		EXPECT_EQ(2u - steps[i].issued - steps[i].lost, st.remaining) TH_LOG("step %s", steps[i].step);
+		/* What is left can still be issued, then nothing. */
+		while (st.remaining--)
+			ASSERT_EQ(0, license_new_chip(&w, w.hsm, &self->e)) TH_LOG("%s: %s", steps[i].step, self->e.msg);
+		ASSERT_EQ(-ENOSPC, license_new_chip(&w, w.hsm, &self->e)) TH_LOG("step %s", steps[i].step);
+		/* Every line, lost-license line included, verifies with the OEM key. */
+		snprintf(key, sizeof(key), "%s/oem.key", w.dir);
+		ASSERT_EQ(0, ssp_write_file_atomic(key, w.key, sizeof(w.key), 0600, &self->e));
+		EXPECT_EQ(0, sh("'%s/build/sspctl' audit verify --dir '%s' --key '%s' >/dev/null",
+				SSP_TOP, w.hsm, key)) TH_LOG("step %s", steps[i].step);
+		sh("rm -rf '%s'", w.dir);
+	}
 }
 
 TEST_HARNESS_MAIN
