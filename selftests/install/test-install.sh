@@ -62,6 +62,7 @@ cat >"$w/expected" <<'LIST'
 ./usr/lib/sysusers.d/stm32-ssp.conf
 ./usr/lib/udev/rules.d/60-stm32-ssp.rules
 ./usr/share/man/man1/sspctl-audit.1
+./usr/share/man/man1/sspctl-fw.1
 ./usr/share/man/man1/sspctl-hsm.1
 ./usr/share/man/man1/sspctl-info.1
 ./usr/share/man/man1/sspctl-list.1
