@@ -3,7 +3,7 @@
  * stm32_ssp: /dev/sspN. One cdev covers the whole region; open() finds the
  * slot by minor, so a file keeps its slot (not a USB device) across the
  * chip's resets. One writer at a time; read-only opens may use
- * SSP_IOC_GET_INFO and SSP_IOC_WAIT, and poll().
+ * STM32_SSP_IOC_GET_INFO and STM32_SSP_IOC_WAIT, and poll().
  */
 #include <linux/cdev.h>
 #include <linux/fs.h>
@@ -86,7 +86,7 @@ static __poll_t ssp_poll(struct file *file, poll_table *wait)
 	spin_lock(&slot->lock);
 	if (slot->seq != READ_ONCE(f->seen_seq))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (slot->state == SSP_STATE_GONE)
+	if (slot->state == STM32_SSP_STATE_GONE)
 		mask |= EPOLLHUP | EPOLLERR;
 	spin_unlock(&slot->lock);
 	return mask;
@@ -129,7 +129,7 @@ static int ssp_io_lock(struct ssp_slot *slot)
 
 static int ssp_ioc_get_info(struct ssp_file *f, void __user *uarg)
 {
-	struct ssp_info info;
+	struct stm32_ssp_info info;
 	int ret;
 
 	ret = ssp_copy_in(&info, sizeof(info), uarg);
@@ -146,7 +146,7 @@ static int ssp_ioc_get_info(struct ssp_file *f, void __user *uarg)
  * Is the WAIT over? Fills @w's out fields and *@seq (the slot's seq in the
  * same snapshot, for poll()); *@ret is its result.
  */
-static bool ssp_wait_done(struct ssp_slot *slot, struct ssp_wait *w, u32 *seq,
+static bool ssp_wait_done(struct ssp_slot *slot, struct stm32_ssp_wait *w, u32 *seq,
 			  int *ret)
 {
 	bool done = true;
@@ -156,9 +156,9 @@ static bool ssp_wait_done(struct ssp_slot *slot, struct ssp_wait *w, u32 *seq,
 	w->generation = slot->generation;
 	w->stage = slot->stage;
 	w->state = slot->state;
-	if (slot->state == SSP_STATE_GONE)
+	if (slot->state == STM32_SSP_STATE_GONE)
 		*ret = slot->replaced ? -ESTALE : -ENODEV;
-	else if (slot->state == SSP_STATE_READY &&
+	else if (slot->state == STM32_SSP_STATE_READY &&
 		 slot->generation >= w->min_generation &&
 		 (!w->stage_mask || (w->stage_mask & BIT(slot->stage))))
 		*ret = 0;
@@ -171,7 +171,7 @@ static bool ssp_wait_done(struct ssp_slot *slot, struct ssp_wait *w, u32 *seq,
 static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 {
 	struct ssp_slot *slot = f->slot;
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	long left;
 	u32 seq;
 	int ret;
@@ -179,8 +179,8 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 	ret = ssp_copy_in(&w, sizeof(w), uarg);
 	if (ret)
 		return ret;
-	if (w.flags || w.stage_mask & ~(BIT(SSP_STAGE_UNKNOWN) |
-					 BIT(SSP_STAGE_ROM) | BIT(SSP_STAGE_FSBL)))
+	if (w.flags || w.stage_mask & ~(BIT(STM32_SSP_STAGE_UNKNOWN) |
+					 BIT(STM32_SSP_STAGE_ROM) | BIT(STM32_SSP_STAGE_FSBL)))
 		return -EINVAL;
 	ret = -ETIMEDOUT;
 	if (w.timeout_ms) {
@@ -204,7 +204,7 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 
 static int ssp_ioc_get_phase(struct ssp_file *f, void __user *uarg)
 {
-	struct ssp_phase *ph;
+	struct stm32_ssp_phase *ph;
 	int ret;
 
 	ph = kmalloc(sizeof(*ph), GFP_KERNEL);
@@ -231,7 +231,7 @@ out:
 static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 {
 	struct ssp_slot *slot = f->slot;
-	struct ssp_load_fw lf;
+	struct stm32_ssp_load_fw lf;
 	u8 *img;
 	int ret;
 
@@ -241,7 +241,7 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 	if (lf.flags || !lf.len || lf.phase > 0xff)
 		return -EINVAL;
 	/* Before anything is allocated, whatever size the chip advertises. */
-	if (lf.len > SSP_IMAGE_MAX)
+	if (lf.len > STM32_SSP_IMAGE_MAX)
 		return -EFBIG;
 	/* Check before copying the image, copy without holding io_mutex. */
 	ret = ssp_io_lock(slot);
@@ -265,7 +265,7 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 
 static int ssp_ioc_read_cert(struct ssp_file *f, void __user *uarg)
 {
-	struct ssp_cert cert;
+	struct stm32_ssp_cert cert;
 	int ret;
 
 	ret = ssp_copy_in(&cert, sizeof(cert), uarg);
@@ -283,16 +283,16 @@ static int ssp_ioc_read_cert(struct ssp_file *f, void __user *uarg)
 
 static int ssp_ioc_send_license(struct ssp_file *f, void __user *uarg)
 {
-	struct ssp_license lic;
+	struct stm32_ssp_license lic;
 	u8 *blob;
 	int ret;
 
 	ret = ssp_copy_in(&lic, sizeof(lic), uarg);
 	if (ret)
 		return ret;
-	if (lic.flags & ~SSP_LICENSE_F_NO_DETACH || lic.len <= SSP_LICENSE_LEN)
+	if (lic.flags & ~STM32_SSP_LICENSE_F_NO_DETACH || lic.len <= STM32_SSP_LICENSE_LEN)
 		return -EINVAL;
-	if (lic.len > SSP_BLOB_MAX)
+	if (lic.len > STM32_SSP_BLOB_MAX)
 		return -E2BIG;
 	blob = memdup_user(u64_to_user_ptr(lic.data), lic.len);
 	if (IS_ERR(blob))
@@ -320,7 +320,7 @@ static int ssp_ioc_detach(struct ssp_file *f)
 
 static int ssp_ioc_recover(struct ssp_file *f, void __user *uarg)
 {
-	struct ssp_recover rec;
+	struct stm32_ssp_recover rec;
 	int ret;
 
 	ret = ssp_copy_in(&rec, sizeof(rec), uarg);
@@ -347,19 +347,19 @@ static long ssp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *uarg = (void __user *)arg;
 	unsigned int nr = _IOC_NR(cmd);
 
-	if (_IOC_TYPE(cmd) != SSP_IOC_MAGIC)
+	if (_IOC_TYPE(cmd) != STM32_SSP_IOC_MAGIC)
 		return -ENOTTY;
 	switch (nr) {
-	case _IOC_NR(SSP_IOC_GET_INFO):
+	case _IOC_NR(STM32_SSP_IOC_GET_INFO):
 		return ssp_ioc_get_info(f, uarg);
-	case _IOC_NR(SSP_IOC_WAIT):
+	case _IOC_NR(STM32_SSP_IOC_WAIT):
 		return ssp_ioc_wait(f, uarg);
-	case _IOC_NR(SSP_IOC_GET_PHASE):
-	case _IOC_NR(SSP_IOC_LOAD_FW):
-	case _IOC_NR(SSP_IOC_READ_CERT):
-	case _IOC_NR(SSP_IOC_SEND_LICENSE):
-	case _IOC_NR(SSP_IOC_DETACH):
-	case _IOC_NR(SSP_IOC_RECOVER):
+	case _IOC_NR(STM32_SSP_IOC_GET_PHASE):
+	case _IOC_NR(STM32_SSP_IOC_LOAD_FW):
+	case _IOC_NR(STM32_SSP_IOC_READ_CERT):
+	case _IOC_NR(STM32_SSP_IOC_SEND_LICENSE):
+	case _IOC_NR(STM32_SSP_IOC_DETACH):
+	case _IOC_NR(STM32_SSP_IOC_RECOVER):
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
 		break;
@@ -367,15 +367,15 @@ static long ssp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	}
 	switch (nr) {
-	case _IOC_NR(SSP_IOC_GET_PHASE):
+	case _IOC_NR(STM32_SSP_IOC_GET_PHASE):
 		return ssp_ioc_get_phase(f, uarg);
-	case _IOC_NR(SSP_IOC_LOAD_FW):
+	case _IOC_NR(STM32_SSP_IOC_LOAD_FW):
 		return ssp_ioc_load_fw(f, uarg);
-	case _IOC_NR(SSP_IOC_READ_CERT):
+	case _IOC_NR(STM32_SSP_IOC_READ_CERT):
 		return ssp_ioc_read_cert(f, uarg);
-	case _IOC_NR(SSP_IOC_SEND_LICENSE):
+	case _IOC_NR(STM32_SSP_IOC_SEND_LICENSE):
 		return ssp_ioc_send_license(f, uarg);
-	case _IOC_NR(SSP_IOC_DETACH):
+	case _IOC_NR(STM32_SSP_IOC_DETACH):
 		return ssp_ioc_detach(f);
 	default:
 		return ssp_ioc_recover(f, uarg);

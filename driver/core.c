@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stm32_ssp: module init and exit, parameters, the "ssp" class, the chrdev
+ * stm32_ssp: module init and exit, parameters, the "stm32_ssp" class, the chrdev
  * region and the minors of /dev/sspN.
  */
 #include <linux/device.h>
@@ -31,7 +31,7 @@ static dev_t ssp_base;
 static DEFINE_IDA(ssp_minors);
 
 struct class ssp_class = {
-	.name = "ssp",
+	.name = "stm32_ssp",
 	.dev_groups = ssp_dev_groups,
 	.dev_uevent = ssp_dev_uevent,
 };
@@ -58,7 +58,7 @@ static int __init ssp_init(void)
 	ssp_wq = alloc_workqueue("stm32_ssp", 0, 0);
 	if (!ssp_wq)
 		return -ENOMEM;
-	ret = alloc_chrdev_region(&ssp_base, 0, SSP_MAX_MINORS, "ssp");
+	ret = alloc_chrdev_region(&ssp_base, 0, SSP_MAX_MINORS, "stm32_ssp");
 	if (ret)
 		goto err_wq;
 	ret = ssp_chardev_init(ssp_base);

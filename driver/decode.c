@@ -23,12 +23,12 @@
  * "00 FFFFFFFF ... 01" asks for DFU_DETACH, phase 0xFF carries an error
  * message from byte 9 on.
  *
- * Return: 0, or -EPROTO when @len is outside 9 .. SSP_PHASE_REPLY_MAX;
+ * Return: 0, or -EPROTO when @len is outside 9 .. STM32_SSP_PHASE_REPLY_MAX;
  * @ph is left untouched then.
  */
-int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len)
+int ssp_phase_decode(struct stm32_ssp_phase *ph, const u8 *buf, int len)
 {
-	if (len < 9 || len > SSP_PHASE_REPLY_MAX)
+	if (len < 9 || len > STM32_SSP_PHASE_REPLY_MAX)
 		return -EPROTO;
 	if (buf != ph->reply)
 		memcpy(ph->reply, buf, len);
@@ -39,9 +39,9 @@ int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len)
 	ph->result = 0;
 	if (len == 10 && buf[9] == 1 && ph->phase == 0 &&
 	    ph->address == 0xffffffff)
-		ph->result |= SSP_PHASE_R_DETACH_REQ;
-	if (ph->phase == SSP_PHASE_RESET)
-		ph->result |= SSP_PHASE_R_ERROR;
+		ph->result |= STM32_SSP_PHASE_R_DETACH_REQ;
+	if (ph->phase == STM32_SSP_PHASE_RESET)
+		ph->result |= STM32_SSP_PHASE_R_ERROR;
 	return 0;
 }
 
@@ -57,13 +57,13 @@ int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len)
  * Return: 0, or -EPROTO unless @len is exactly SSP_CERT_REPLY_LEN and the
  * header names @phase; @cert is left untouched then.
  */
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase)
+int ssp_cert_decode(struct stm32_ssp_cert *cert, const u8 *buf, int len, u8 phase)
 {
 	if (len != SSP_CERT_REPLY_LEN || buf[0] != phase)
 		return -EPROTO;
 	cert->address = get_unaligned_le32(buf + 1);
-	cert->cert_len = SSP_CERT_LEN;
-	memcpy(cert->cert, buf + 9, SSP_CERT_LEN);
+	cert->cert_len = STM32_SSP_CERT_LEN;
+	memcpy(cert->cert, buf + 9, STM32_SSP_CERT_LEN);
 	return 0;
 }
 

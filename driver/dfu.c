@@ -406,7 +406,7 @@ int ssp_dfu_manifest(struct ssp_dfu *dfu, bool rom_jumps)
  *
  * An earlier upload may have left dfuUPLOAD-IDLE (the next DNLOAD would
  * stall), an interrupted step dfuDNLOAD-IDLE: ABORT ends both. dfuERROR is
- * left alone, so its status stays visible to SSP_IOC_RECOVER.
+ * left alone, so its status stays visible to STM32_SSP_IOC_RECOVER.
  *
  * Return: 0, -EPROTO in dfuERROR or another unexpected state, or -errno.
  */

@@ -52,8 +52,8 @@ static const char *ssp_parse_dec(const char *p, u32 *val)
 
 static bool ssp_chip_known(u32 chip)
 {
-	return chip == SSP_CHIP_MP15 || chip == SSP_CHIP_MP13 ||
-	       chip == SSP_CHIP_MP25;
+	return chip == STM32_SSP_CHIP_MP15 || chip == STM32_SSP_CHIP_MP13 ||
+	       chip == STM32_SSP_CHIP_MP25;
 }
 
 /**
@@ -71,9 +71,9 @@ int ssp_parse_product(const char *s, struct ssp_ident *id)
 	u32 chip, rev = 0;
 
 	if (str_has_prefix(s, "DFU @Device ID /0x"))
-		id->stage = SSP_STAGE_FSBL;
+		id->stage = STM32_SSP_STAGE_FSBL;
 	else if (str_has_prefix(s, "DFU in "))
-		id->stage = SSP_STAGE_ROM;
+		id->stage = STM32_SSP_STAGE_ROM;
 	else
 		return -ENODEV;
 	p = strstr(s, dev_tag);
@@ -151,26 +151,26 @@ const struct ssp_alt *ssp_find_alt(const struct ssp_ident *id, u8 phase)
 	return NULL;
 }
 
-const char *ssp_stage_str(enum ssp_stage stage)
+const char *ssp_stage_str(enum stm32_ssp_stage stage)
 {
 	switch (stage) {
-	case SSP_STAGE_ROM:
+	case STM32_SSP_STAGE_ROM:
 		return "rom";
-	case SSP_STAGE_FSBL:
+	case STM32_SSP_STAGE_FSBL:
 		return "fsbl";
 	default:
 		return "unknown";
 	}
 }
 
-const char *ssp_state_str(enum ssp_state state)
+const char *ssp_state_str(enum stm32_ssp_state state)
 {
 	switch (state) {
-	case SSP_STATE_READY:
+	case STM32_SSP_STATE_READY:
 		return "ready";
-	case SSP_STATE_BOOTING:
+	case STM32_SSP_STATE_BOOTING:
 		return "booting";
-	case SSP_STATE_ABSENT:
+	case STM32_SSP_STATE_ABSENT:
 		return "absent";
 	default:
 		return "gone";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * stm32_ssp: generic netlink family "stm32_ssp". GET_DEVICE answers for
- * one slot (SSP_A_MINOR) or dumps them all; the events NEW, REATTACH,
+ * one slot (STM32_SSP_A_MINOR) or dumps them all; the events NEW, REATTACH,
  * STATE and GONE go to the multicast group "events". Every message carries
  * every attribute of one slot. Nothing here changes state, so nothing needs
  * GENL_ADMIN_PERM.
@@ -10,8 +10,8 @@
 
 #include "ssp.h"
 
-static const struct nla_policy ssp_nl_policy[SSP_A_MAX + 1] = {
-	[SSP_A_MINOR] = NLA_POLICY_MAX(NLA_U32, SSP_MAX_MINORS - 1),
+static const struct nla_policy ssp_nl_policy[STM32_SSP_A_MAX + 1] = {
+	[STM32_SSP_A_MINOR] = NLA_POLICY_MAX(NLA_U32, SSP_MAX_MINORS - 1),
 };
 
 static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info);
@@ -19,21 +19,21 @@ static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 
 static const struct genl_small_ops ssp_nl_ops[] = {
 	{
-		.cmd = SSP_CMD_GET_DEVICE,
+		.cmd = STM32_SSP_CMD_GET_DEVICE,
 		.doit = ssp_nl_get_device,
 		.dumpit = ssp_nl_dump_devices,
 	},
 };
 
 static const struct genl_multicast_group ssp_nl_mcgrps[] = {
-	{ .name = SSP_GENL_MCGRP_EVENTS },
+	{ .name = STM32_SSP_GENL_MCGRP_EVENTS },
 };
 
 /* resv_start_op 0: every command is validated strictly. */
 static struct genl_family ssp_nl_family __ro_after_init = {
-	.name = SSP_GENL_NAME,
-	.version = SSP_GENL_VERSION,
-	.maxattr = SSP_A_MAX,
+	.name = STM32_SSP_GENL_NAME,
+	.version = STM32_SSP_GENL_VERSION,
+	.maxattr = STM32_SSP_A_MAX,
 	.policy = ssp_nl_policy,
 	.module = THIS_MODULE,
 	.small_ops = ssp_nl_ops,
@@ -46,7 +46,7 @@ static struct genl_family ssp_nl_family __ro_after_init = {
 static int ssp_nl_fill(struct sk_buff *skb, struct ssp_slot *slot, u8 cmd,
 		       u32 portid, u32 seq, int flags)
 {
-	struct ssp_info info;
+	struct stm32_ssp_info info;
 	char name[16];
 	void *hdr;
 
@@ -55,16 +55,16 @@ static int ssp_nl_fill(struct sk_buff *skb, struct ssp_slot *slot, u8 cmd,
 		return -EMSGSIZE;
 	ssp_slot_snapshot(slot, &info);
 	snprintf(name, sizeof(name), "ssp%u", slot->minor);
-	if (nla_put_u32(skb, SSP_A_MINOR, slot->minor) ||
-	    nla_put_string(skb, SSP_A_DEVNAME, name) ||
-	    nla_put_string(skb, SSP_A_SERIAL, slot->serial) ||
-	    nla_put_string(skb, SSP_A_PORT, info.port_path) ||
-	    nla_put_u32(skb, SSP_A_CHIP_ID, info.chip_id) ||
-	    nla_put_u32(skb, SSP_A_REVISION, info.revision) ||
-	    nla_put_u32(skb, SSP_A_STAGE, info.stage) ||
-	    nla_put_u32(skb, SSP_A_STATE, info.state) ||
-	    nla_put_u32(skb, SSP_A_GENERATION, info.generation) ||
-	    nla_put_u32(skb, SSP_A_SEQ, info.seq)) {
+	if (nla_put_u32(skb, STM32_SSP_A_MINOR, slot->minor) ||
+	    nla_put_string(skb, STM32_SSP_A_DEVNAME, name) ||
+	    nla_put_string(skb, STM32_SSP_A_SERIAL, slot->serial) ||
+	    nla_put_string(skb, STM32_SSP_A_PORT, info.port_path) ||
+	    nla_put_u32(skb, STM32_SSP_A_CHIP_ID, info.chip_id) ||
+	    nla_put_u32(skb, STM32_SSP_A_REVISION, info.revision) ||
+	    nla_put_u32(skb, STM32_SSP_A_STAGE, info.stage) ||
+	    nla_put_u32(skb, STM32_SSP_A_STATE, info.state) ||
+	    nla_put_u32(skb, STM32_SSP_A_GENERATION, info.generation) ||
+	    nla_put_u32(skb, STM32_SSP_A_SEQ, info.seq)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -78,11 +78,11 @@ static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, SSP_A_MINOR))
+	if (GENL_REQ_ATTR_CHECK(info, STM32_SSP_A_MINOR))
 		return -EINVAL;
-	slot = ssp_slot_get_by_minor(nla_get_u32(info->attrs[SSP_A_MINOR]));
+	slot = ssp_slot_get_by_minor(nla_get_u32(info->attrs[STM32_SSP_A_MINOR]));
 	if (!slot) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SSP_A_MINOR],
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[STM32_SSP_A_MINOR],
 				    "no such ssp device");
 		return -ENODEV;
 	}
@@ -91,7 +91,7 @@ static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info)
 		ssp_slot_put(slot);
 		return -ENOMEM;
 	}
-	ret = ssp_nl_fill(msg, slot, SSP_CMD_GET_DEVICE, info->snd_portid,
+	ret = ssp_nl_fill(msg, slot, STM32_SSP_CMD_GET_DEVICE, info->snd_portid,
 			  info->snd_seq, 0);
 	ssp_slot_put(slot);
 	if (ret) {
@@ -109,7 +109,7 @@ static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 	int ret;
 
 	while ((slot = ssp_slot_next(next))) {
-		ret = ssp_nl_fill(skb, slot, SSP_CMD_GET_DEVICE,
+		ret = ssp_nl_fill(skb, slot, STM32_SSP_CMD_GET_DEVICE,
 				  NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		if (!ret)

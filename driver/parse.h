@@ -14,7 +14,7 @@
 
 #define SSP_MAX_ALTS		16
 #define SSP_PRODUCT_LEN		128
-#define SSP_CERT_REPLY_LEN	(9 + SSP_CERT_LEN)
+#define SSP_CERT_REPLY_LEN	(9 + STM32_SSP_CERT_LEN)
 
 /**
  * struct ssp_alt - one alternate setting, from its name "@name /0xPP/N*SSu"
@@ -32,7 +32,7 @@ struct ssp_alt {
  * struct ssp_ident - what the product string and alternate names say
  * @chip_id: SSP_CHIP_*
  * @revision: "@Revision ID /0xRRRR"
- * @stage: SSP_STAGE_ROM or SSP_STAGE_FSBL
+ * @stage: STM32_SSP_STAGE_ROM or STM32_SSP_STAGE_FSBL
  * @product: the product string
  * @num_alts: valid entries of @alts
  * @alts: phase map
@@ -40,7 +40,7 @@ struct ssp_alt {
 struct ssp_ident {
 	u32 chip_id;
 	u32 revision;
-	enum ssp_stage stage;
+	enum stm32_ssp_stage stage;
 	char product[SSP_PRODUCT_LEN];
 	unsigned int num_alts;
 	struct ssp_alt alts[SSP_MAX_ALTS];
@@ -50,12 +50,12 @@ struct ssp_ident {
 int ssp_parse_product(const char *s, struct ssp_ident *id);
 int ssp_parse_alt_name(const char *s, struct ssp_alt *alt);
 const struct ssp_alt *ssp_find_alt(const struct ssp_ident *id, u8 phase);
-const char *ssp_stage_str(enum ssp_stage stage);
-const char *ssp_state_str(enum ssp_state state);
+const char *ssp_stage_str(enum stm32_ssp_stage stage);
+const char *ssp_state_str(enum stm32_ssp_state state);
 
 /* decode.c: pure functions, no USB (fuzzed in userspace/fuzz) */
-int ssp_phase_decode(struct ssp_phase *ph, const u8 *buf, int len);
-int ssp_cert_decode(struct ssp_cert *cert, const u8 *buf, int len, u8 phase);
+int ssp_phase_decode(struct stm32_ssp_phase *ph, const u8 *buf, int len);
+int ssp_cert_decode(struct stm32_ssp_cert *cert, const u8 *buf, int len, u8 phase);
 int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
 
 #endif /* _SSP_PARSE_H */

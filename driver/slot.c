@@ -36,7 +36,7 @@ void ssp_slot_put(struct ssp_slot *slot)
 void ssp_slot_changed(struct ssp_slot *slot)
 {
 	wake_up_all(&slot->wait);
-	ssp_nl_event(slot, SSP_CMD_STATE);
+	ssp_nl_event(slot, STM32_SSP_CMD_STATE);
 }
 
 /**
@@ -49,10 +49,10 @@ void ssp_slot_changed(struct ssp_slot *slot)
  *
  * Return: false when the slot has ended and nothing changed.
  */
-bool ssp_slot_set_state(struct ssp_slot *slot, enum ssp_state state)
+bool ssp_slot_set_state(struct ssp_slot *slot, enum stm32_ssp_state state)
 {
 	lockdep_assert_held(&slot->lock);
-	if (slot->state == SSP_STATE_GONE)
+	if (slot->state == STM32_SSP_STATE_GONE)
 		return false;
 	slot->state = state;
 	return true;
@@ -68,7 +68,7 @@ static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 	strscpy(slot->product, dfu->id.product, sizeof(slot->product));
 	slot->transfer_size = dfu->transfer_size;
 	slot->num_alts = dfu->num_altsetting;
-	ssp_slot_set_state(slot, SSP_STATE_READY);
+	ssp_slot_set_state(slot, STM32_SSP_STATE_READY);
 }
 
 /* End a slot: ssp_slots_lock held; the caller then calls ssp_slot_finish(). */
@@ -76,12 +76,12 @@ static void ssp_slot_end(struct ssp_slot *slot, bool replaced)
 {
 	list_del_init(&slot->node);
 	spin_lock(&slot->lock);
-	slot->state = SSP_STATE_GONE;
+	slot->state = STM32_SSP_STATE_GONE;
 	slot->replaced = replaced;
 	slot->seq++;
 	spin_unlock(&slot->lock);
 	wake_up_all(&slot->wait);
-	ssp_nl_event(slot, SSP_CMD_GONE);
+	ssp_nl_event(slot, STM32_SSP_CMD_GONE);
 	device_destroy(&ssp_class, ssp_devt(slot->minor));
 	slot->dev = NULL;
 }
@@ -101,7 +101,7 @@ static void ssp_grace_work(struct work_struct *work)
 
 	mutex_lock(&ssp_slots_lock);
 	spin_lock(&slot->lock);
-	end = slot->state == SSP_STATE_ABSENT;
+	end = slot->state == STM32_SSP_STATE_ABSENT;
 	spin_unlock(&slot->lock);
 	if (end)
 		ssp_slot_end(slot, false);
@@ -217,7 +217,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 		mutex_unlock(&slot->io_mutex);
 		kref_get(&slot->kref);
 		wake_up_all(&slot->wait);
-		ssp_nl_event(slot, SSP_CMD_REATTACH);
+		ssp_nl_event(slot, STM32_SSP_CMD_REATTACH);
 		mutex_unlock(&ssp_slots_lock);
 		return slot;
 	}
@@ -230,7 +230,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 		*gen = 0;
 		list_add_tail(&slot->node, &ssp_slots);
 		kref_get(&slot->kref);
-		ssp_nl_event(slot, SSP_CMD_NEW);
+		ssp_nl_event(slot, STM32_SSP_CMD_NEW);
 	}
 	mutex_unlock(&ssp_slots_lock);
 	if (old)
@@ -261,9 +261,9 @@ void ssp_slot_detach(struct ssp_slot *slot)
 	mutex_lock(&slot->io_mutex);
 	spin_lock(&slot->lock);
 	slot->dfu = NULL;
-	gone = !ssp_slot_set_state(slot, SSP_STATE_ABSENT);
+	gone = !ssp_slot_set_state(slot, STM32_SSP_STATE_ABSENT);
 	if (!gone) {
-		slot->stage = SSP_STAGE_UNKNOWN;
+		slot->stage = STM32_SSP_STAGE_UNKNOWN;
 		slot->seq++;
 		/* Under the lock: ssp_slot_end() sets GONE under it too. */
 		queue_delayed_work(ssp_wq, &slot->grace_work,
@@ -340,14 +340,14 @@ int ssp_slot_usable(struct ssp_slot *slot)
 	lockdep_assert_held(&slot->io_mutex);
 	spin_lock(&slot->lock);
 	switch (slot->state) {
-	case SSP_STATE_READY:
+	case STM32_SSP_STATE_READY:
 		if (!slot->dfu || test_bit(SSP_DFU_DISCONNECTING, &slot->dfu->flags))
 			ret = -ENODEV;
 		break;
-	case SSP_STATE_BOOTING:
+	case STM32_SSP_STATE_BOOTING:
 		ret = -EAGAIN;
 		break;
-	case SSP_STATE_ABSENT:
+	case STM32_SSP_STATE_ABSENT:
 		ret = -ENODEV;
 		break;
 	default:
@@ -358,7 +358,7 @@ int ssp_slot_usable(struct ssp_slot *slot)
 	return ret;
 }
 
-void ssp_slot_snapshot(struct ssp_slot *slot, struct ssp_info *info)
+void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info)
 {
 	spin_lock(&slot->lock);
 	info->chip_id = slot->chip_id;

@@ -11,7 +11,7 @@
 #include "ssp.h"
 
 /* stage and chip_id change under io_mutex and lock: io_mutex suffices. */
-static int ssp_need_stage(struct ssp_slot *slot, enum ssp_stage stage)
+static int ssp_need_stage(struct ssp_slot *slot, enum stm32_ssp_stage stage)
 {
 	lockdep_assert_held(&slot->io_mutex);
 	return slot->stage == stage ? 0 : -EBADFD;
@@ -20,15 +20,15 @@ static int ssp_need_stage(struct ssp_slot *slot, enum ssp_stage stage)
 static int ssp_need_known_stage(struct ssp_slot *slot)
 {
 	lockdep_assert_held(&slot->io_mutex);
-	return slot->stage == SSP_STAGE_UNKNOWN ? -EBADFD : 0;
+	return slot->stage == STM32_SSP_STAGE_UNKNOWN ? -EBADFD : 0;
 }
 
 /* The SSP alternate: phase 0x00 on MP15 TF-A, 0xF3 on MP13 (spec 3.2 B2). */
 static u8 ssp_cert_phase(struct ssp_slot *slot)
 {
 	lockdep_assert_held(&slot->io_mutex);
-	return slot->chip_id == SSP_CHIP_MP15 ? SSP_PHASE_FLASHLAYOUT :
-						SSP_PHASE_SSP;
+	return slot->chip_id == STM32_SSP_CHIP_MP15 ? STM32_SSP_PHASE_FLASHLAYOUT :
+						STM32_SSP_PHASE_SSP;
 }
 
 static int ssp_select_phase(struct ssp_dfu *dfu, u8 phase,
@@ -65,11 +65,11 @@ static int ssp_upload(struct ssp_dfu *dfu, u8 *reply)
 	return ret ? ret : len;
 }
 
-static int ssp_get_phase(struct ssp_dfu *dfu, struct ssp_phase *ph)
+static int ssp_get_phase(struct ssp_dfu *dfu, struct stm32_ssp_phase *ph)
 {
 	int len;
 
-	len = ssp_select_phase(dfu, SSP_PHASE_VIRTUAL, NULL);
+	len = ssp_select_phase(dfu, STM32_SSP_PHASE_VIRTUAL, NULL);
 	if (len)
 		return len;
 	len = ssp_upload(dfu, ph->reply);
@@ -78,7 +78,7 @@ static int ssp_get_phase(struct ssp_dfu *dfu, struct ssp_phase *ph)
 	return ssp_phase_decode(ph, ph->reply, len);
 }
 
-int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
+int ssp_step_get_phase(struct ssp_slot *slot, struct stm32_ssp_phase *ph)
 {
 	int ret = ssp_need_known_stage(slot);
 
@@ -92,20 +92,20 @@ int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph)
  * @len: image length
  *
  * Return: 0, -EBADFD outside the ROM, -ENOENT without an alternate for
- * @phase, -EFBIG when @len exceeds the alternate's size or SSP_IMAGE_MAX.
+ * @phase, -EFBIG when @len exceeds the alternate's size or STM32_SSP_IMAGE_MAX.
  */
 int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 {
 	const struct ssp_alt *alt;
 	int ret;
 
-	ret = ssp_need_stage(slot, SSP_STAGE_ROM);
+	ret = ssp_need_stage(slot, STM32_SSP_STAGE_ROM);
 	if (ret)
 		return ret;
 	alt = ssp_find_alt(&slot->dfu->id, phase);
 	if (!alt)
 		return -ENOENT;
-	return len > min_t(u32, alt->size, SSP_IMAGE_MAX) ? -EFBIG : 0;
+	return len > min_t(u32, alt->size, STM32_SSP_IMAGE_MAX) ? -EFBIG : 0;
 }
 
 /* MP15: the ROM starts the image on the same USB device (spec 1.2). */
@@ -114,9 +114,9 @@ static void ssp_start_booting(struct ssp_slot *slot)
 	bool booting;
 
 	spin_lock(&slot->lock);
-	booting = ssp_slot_set_state(slot, SSP_STATE_BOOTING);
+	booting = ssp_slot_set_state(slot, STM32_SSP_STATE_BOOTING);
 	if (booting) {
-		slot->stage = SSP_STAGE_UNKNOWN;
+		slot->stage = STM32_SSP_STAGE_UNKNOWN;
 		slot->seq++;
 		slot->boot_deadline = jiffies +
 			msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
@@ -132,7 +132,7 @@ static void ssp_start_booting(struct ssp_slot *slot)
 int ssp_step_load_fw(struct ssp_slot *slot, const u8 *img, u32 len, u8 phase)
 {
 	struct ssp_dfu *dfu = slot->dfu;
-	bool rom_jumps = slot->chip_id == SSP_CHIP_MP15;
+	bool rom_jumps = slot->chip_id == STM32_SSP_CHIP_MP15;
 	int ret;
 
 	ret = ssp_step_load_fw_check(slot, phase, len);
@@ -159,13 +159,13 @@ int ssp_step_load_fw(struct ssp_slot *slot, const u8 *img, u32 len, u8 phase)
 	return ret == -ENODEV ? 0 : ret;
 }
 
-int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert)
+int ssp_step_read_cert(struct ssp_slot *slot, struct stm32_ssp_cert *cert)
 {
 	struct ssp_dfu *dfu = slot->dfu;
 	u8 reply[SSP_UPLOAD_LEN];
 	int len;
 
-	len = ssp_need_stage(slot, SSP_STAGE_FSBL);
+	len = ssp_need_stage(slot, STM32_SSP_STAGE_FSBL);
 	if (len)
 		return len;
 	len = ssp_select_phase(dfu, ssp_cert_phase(slot), NULL);
@@ -178,14 +178,14 @@ int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert)
 }
 
 int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,
-			  struct ssp_license *lic)
+			  struct stm32_ssp_license *lic)
 {
 	struct ssp_dfu *dfu = slot->dfu;
 	const struct ssp_alt *alt;
-	struct ssp_phase *ph;
+	struct stm32_ssp_phase *ph;
 	int ret;
 
-	ret = ssp_need_stage(slot, SSP_STAGE_FSBL);
+	ret = ssp_need_stage(slot, STM32_SSP_STAGE_FSBL);
 	if (ret)
 		return ret;
 	alt = ssp_find_alt(&dfu->id, ssp_cert_phase(slot));
@@ -214,13 +214,13 @@ int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,
 		lic->phase = ph->phase;
 		lic->address = ph->address;
 		lic->result = 0;
-		if ((ph->result & SSP_PHASE_R_DETACH_REQ) &&
-		    !(lic->flags & SSP_LICENSE_F_NO_DETACH)) {
+		if ((ph->result & STM32_SSP_PHASE_R_DETACH_REQ) &&
+		    !(lic->flags & STM32_SSP_LICENSE_F_NO_DETACH)) {
 			ret = ssp_dfu_detach(dfu);
 			if (ret == -ENODEV)
 				ret = 0;
 			if (!ret)
-				lic->result |= SSP_LICENSE_R_DETACHED;
+				lic->result |= STM32_SSP_LICENSE_R_DETACHED;
 		}
 	}
 	kfree(ph);
@@ -240,7 +240,7 @@ int ssp_step_detach(struct ssp_slot *slot)
 }
 
 /* Any stage, as DETACH: it only speaks DFU, whatever firmware answers. */
-int ssp_step_recover(struct ssp_slot *slot, struct ssp_recover *rec)
+int ssp_step_recover(struct ssp_slot *slot, struct stm32_ssp_recover *rec)
 {
 	struct ssp_dfu *dfu = slot->dfu;
 	struct ssp_dfu_status st;
@@ -280,7 +280,7 @@ static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 	bool ready;
 
 	spin_lock(&slot->lock);
-	ready = ssp_slot_set_state(slot, SSP_STATE_READY);
+	ready = ssp_slot_set_state(slot, STM32_SSP_STATE_READY);
 	if (ready) {
 		if (id) {
 			slot->stage = id->stage;
@@ -302,7 +302,7 @@ static bool ssp_slot_booting(struct ssp_slot *slot)
 	bool booting;
 
 	spin_lock(&slot->lock);
-	booting = slot->state == SSP_STATE_BOOTING;
+	booting = slot->state == STM32_SSP_STATE_BOOTING;
 	spin_unlock(&slot->lock);
 	return booting;
 }
@@ -329,7 +329,7 @@ void ssp_boot_work(struct work_struct *work)
 	if (!dfu || ssp_dfu_gone(dfu) || !ssp_slot_booting(slot))
 		goto out;
 	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_IDENT_TIMEOUT_MS) : -ENOMEM;
-	if (!ret && id->stage == SSP_STAGE_FSBL) {
+	if (!ret && id->stage == STM32_SSP_STAGE_FSBL) {
 		dfu->id = *id;
 		ssp_boot_done(slot, id);
 		dev_dbg(&dfu->intf->dev, "FSBL answers: %s\n", id->product);

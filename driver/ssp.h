@@ -2,7 +2,7 @@
 /*
  * stm32_ssp: internal interfaces between the parts of the driver.
  *
- * core.c     module init/exit, parameters, class "ssp", chrdev region, minors
+ * core.c     module init/exit, parameters, class "stm32_ssp", chrdev region, minors
  * ident.c    product string and alternate-setting name parsing (parse.h)
  * decode.c   decoding of the chip's replies: GetPhase, certificate, strings
  *            (parse.h)
@@ -36,7 +36,7 @@
 /* Largest wTransferSize honoured; DNLOAD blocks are never larger. */
 #define SSP_XFER_MAX		4096
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
-#define SSP_UPLOAD_LEN		SSP_PHASE_REPLY_MAX
+#define SSP_UPLOAD_LEN		STM32_SSP_PHASE_REPLY_MAX
 /*
  * MP15 boot: nothing signals that the started image serves USB, so the
  * product string is polled. Each failed poll is one short request; 5 ms
@@ -134,8 +134,8 @@ struct ssp_dfu {
  * @boot_work: MP15: polls the product string until the FSBL answers
  * @boot_deadline: jiffies at which @boot_work gives up
  * @dfu: the attached device, NULL while absent
- * @state: enum ssp_state
- * @stage: enum ssp_stage
+ * @state: enum stm32_ssp_state
+ * @stage: enum stm32_ssp_stage
  * @generation: re-enumerations on this slot
  * @seq: changes of @state, @stage or @generation
  * @chip_id: SSP_CHIP_*
@@ -162,8 +162,8 @@ struct ssp_slot {
 	unsigned long boot_deadline;
 
 	struct ssp_dfu *dfu;
-	enum ssp_state state;
-	enum ssp_stage stage;
+	enum stm32_ssp_state state;
+	enum stm32_ssp_stage stage;
 	u32 generation;
 	u32 seq;
 	u32 chip_id;
@@ -215,26 +215,26 @@ int ssp_dfu_make_idle(struct ssp_dfu *dfu);
 int ssp_dfu_poll_sleep(struct ssp_dfu *dfu, u32 ms);
 
 /* ssp.c: the steps; each is called with the slot's io_mutex held */
-int ssp_step_get_phase(struct ssp_slot *slot, struct ssp_phase *ph);
+int ssp_step_get_phase(struct ssp_slot *slot, struct stm32_ssp_phase *ph);
 int ssp_step_load_fw(struct ssp_slot *slot, const u8 *img, u32 len, u8 phase);
-int ssp_step_read_cert(struct ssp_slot *slot, struct ssp_cert *cert);
+int ssp_step_read_cert(struct ssp_slot *slot, struct stm32_ssp_cert *cert);
 int ssp_step_send_license(struct ssp_slot *slot, const u8 *blob, u32 len,
-			  struct ssp_license *lic);
+			  struct stm32_ssp_license *lic);
 int ssp_step_detach(struct ssp_slot *slot);
-int ssp_step_recover(struct ssp_slot *slot, struct ssp_recover *rec);
+int ssp_step_recover(struct ssp_slot *slot, struct stm32_ssp_recover *rec);
 int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len);
 void ssp_boot_work(struct work_struct *work);
 
 /* slot.c */
 struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen);
-bool ssp_slot_set_state(struct ssp_slot *slot, enum ssp_state state);
+bool ssp_slot_set_state(struct ssp_slot *slot, enum stm32_ssp_state state);
 void ssp_slot_detach(struct ssp_slot *slot);
 struct ssp_slot *ssp_slot_get_by_minor(unsigned int minor);
 void ssp_slot_put(struct ssp_slot *slot);
 void ssp_slot_end_all(void);
 void ssp_slot_changed(struct ssp_slot *slot);
 int ssp_slot_usable(struct ssp_slot *slot);
-void ssp_slot_snapshot(struct ssp_slot *slot, struct ssp_info *info);
+void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info);
 struct ssp_slot *ssp_slot_next(unsigned int from_minor);
 
 /* chardev.c */

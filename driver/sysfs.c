@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stm32_ssp: attributes of /sys/class/ssp/sspN and its uevent variables.
+ * stm32_ssp: attributes of /sys/class/stm32_ssp/sspN and its uevent variables.
  * The class device lives as long as the slot (across the chip's resets),
  * and device_destroy() waits for running show() calls, so the slot behind
  * drvdata is valid in every callback here.
@@ -58,7 +58,7 @@ static ssize_t stage_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	struct ssp_slot *slot = dev_get_drvdata(dev);
-	enum ssp_stage v;
+	enum stm32_ssp_stage v;
 
 	spin_lock(&slot->lock);
 	v = slot->stage;
@@ -71,7 +71,7 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	struct ssp_slot *slot = dev_get_drvdata(dev);
-	enum ssp_state v;
+	enum stm32_ssp_state v;
 
 	spin_lock(&slot->lock);
 	v = slot->state;

@@ -15,7 +15,7 @@ time, so the kernel log's enumeration overlap and the number of root hubs
 used are printed too. A benchmark, not a test: the last line states
 PASS/FAIL against the target; the exit status is non-zero only when a
 measurement could not be made.
-Then the DFU throughput part (bench_dfu.py): SSP_IOC_LOAD_FW against
+Then the DFU throughput part (bench_dfu.py): STM32_SSP_IOC_LOAD_FW against
 dfu-util, with its own PASS/FAIL line."""
 import json
 import os

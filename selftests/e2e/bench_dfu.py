@@ -4,7 +4,7 @@
 
 The same signed image (sspsim mkfw) is downloaded to the FSBL alternate of
 the same simulated MP15 ROM by two hosts:
-  ours:     open /dev/sspN, SSP_IOC_LOAD_FW, close (stm32_ssp.ko), timed
+  ours:     open /dev/sspN, STM32_SSP_IOC_LOAD_FW, close (stm32_ssp.ko), timed
             in this process around those three calls;
   dfu-util: `dfu-util -S SERIAL -a 1 -D IMAGE` (libusb through usbfs), the
             chip's interface unbound from stm32_ssp first, timed around the
@@ -40,15 +40,15 @@ TARGET = 1.2
 SIZES = (64, 120000)            # payload bytes given to sspsim mkfw --size
 PHASE_FSBL = 0x01
 MP15_FSBL_ALT = 1
-SSP_IOC_MAGIC = 0xBA
-LOAD_FW_FMT = "=IIQII"          # struct ssp_load_fw: size, flags, data, len, phase
+STM32_SSP_IOC_MAGIC = 0xBA
+LOAD_FW_FMT = "=IIQII"          # struct stm32_ssp_load_fw: size, flags, data, len, phase
 
 
 def ioc_w(nr, size):
-    return (1 << 30) | (size << 16) | (SSP_IOC_MAGIC << 8) | nr
+    return (1 << 30) | (size << 16) | (STM32_SSP_IOC_MAGIC << 8) | nr
 
 
-SSP_IOC_LOAD_FW = ioc_w(0x02, 24)
+STM32_SSP_IOC_LOAD_FW = ioc_w(0x02, 24)
 
 
 def make_images(w):
@@ -69,7 +69,7 @@ def device_of(w, serial):
 
 
 def load_ours(w, serial, path):
-    """Seconds for open + SSP_IOC_LOAD_FW + close on the chip's /dev/sspN."""
+    """Seconds for open + STM32_SSP_IOC_LOAD_FW + close on the chip's /dev/sspN."""
     dev = device_of(w, serial)["dev"]
     if not dev.startswith("/dev/"):
         dev = "/dev/" + dev
@@ -80,7 +80,7 @@ def load_ours(w, serial, path):
     t0 = time.perf_counter()
     fd = os.open(dev, os.O_RDWR)
     try:
-        fcntl.ioctl(fd, SSP_IOC_LOAD_FW, arg)
+        fcntl.ioctl(fd, STM32_SSP_IOC_LOAD_FW, arg)
     finally:
         os.close(fd)
     return time.perf_counter() - t0
@@ -218,7 +218,7 @@ def machine():
 
 def bench(w, rounds=ROUNDS):
     """Run the DFU part; returns True when the target is met."""
-    print(f"\nDFU throughput: SSP_IOC_LOAD_FW vs dfu-util, MP15 ROM, payloads {SIZES[0]} and "
+    print(f"\nDFU throughput: STM32_SSP_IOC_LOAD_FW vs dfu-util, MP15 ROM, payloads {SIZES[0]} and "
           f"{SIZES[1]} bytes (+256-byte header), {rounds} alternating rounds; {machine()}", flush=True)
     imgs = make_images(w)
     result = {}

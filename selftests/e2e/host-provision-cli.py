@@ -158,9 +158,9 @@ def main():
         p2 = sspctl("hsm", "status", "--dir", f"{d}/hsm", "--json")
         tap.ok(json.loads(p2.stdout).get("remaining") == 3, "chip: the HSM counter is untouched",
                diag=p2.stdout)
-        if not os.path.exists("/sys/class/ssp"):
+        if not os.path.exists("/sys/class/stm32_ssp"):
             p = sspctl("list")
-            tap.ok(p.returncode == 1 and "/sys/class/ssp" in p.stderr and "loaded" in p.stderr,
+            tap.ok(p.returncode == 1 and "/sys/class/stm32_ssp" in p.stderr and "loaded" in p.stderr,
                    "list: without the driver (no netlink family, no sysfs class) it says so",
                    diag=p.stderr)
         p = sspctl("provision", *good, "--text", "ssp97", "/dev/ssp98")

@@ -29,10 +29,10 @@ static int test_no, failed;
 	printf("\n");							\
 } while (0)
 
-static struct ssp_phase reply(unsigned int phase, unsigned int addr, unsigned int result,
+static struct stm32_ssp_phase reply(unsigned int phase, unsigned int addr, unsigned int result,
 			      const char *msg)
 {
-	struct ssp_phase ph;
+	struct stm32_ssp_phase ph;
 
 	memset(&ph, 0, sizeof(ph));
 	ph.phase = phase;
@@ -44,32 +44,32 @@ static struct ssp_phase reply(unsigned int phase, unsigned int addr, unsigned in
 		memcpy(ph.reply + 9, msg, strlen(msg));
 		ph.reply_len += strlen(msg);
 	}
-	if (result & SSP_PHASE_R_DETACH_REQ)
+	if (result & STM32_SSP_PHASE_R_DETACH_REQ)
 		ph.reply[ph.reply_len++] = 1;
 	return ph;
 }
 
 static void test_classify(void)
 {
-	struct ssp_phase ph;
+	struct stm32_ssp_phase ph;
 	char msg[128];
 
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "Provisioning");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "Provisioning");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, sizeof(msg)) == SSP_PK_PROVISIONING &&
 	      !strcmp(msg, "Provisioning"), "classify: 0xFF \"Provisioning\" ends stage A");
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "Provisioning\n");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "Provisioning\n");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP13, &ph, msg, sizeof(msg)) == SSP_PK_PROVISIONING,
 	      "classify: a trailing newline is not part of the message");
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "SSP not supported on closed chip");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "SSP not supported on closed chip");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, sizeof(msg)) == SSP_PK_CLOSED,
 	      "classify: closed chip is already provisioned");
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "Start SSP Failed");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "Start SSP Failed");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, sizeof(msg)) == SSP_PK_ERROR &&
 	      !strcmp(msg, "Start SSP Failed"), "classify: other messages are errors, message kept");
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "bad\x01\x80tail");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "bad\x01\x80tail");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, sizeof(msg)) == SSP_PK_ERROR &&
 	      !strcmp(msg, "bad??tail"), "classify: non-printable bytes are masked");
-	ph = reply(0xFF, 0xFFFFFFFF, SSP_PHASE_R_ERROR, "Provisioning");
+	ph = reply(0xFF, 0xFFFFFFFF, STM32_SSP_PHASE_R_ERROR, "Provisioning");
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, 5) == SSP_PK_ERROR && !strcmp(msg, "Prov"),
 	      "classify: message truncated to the buffer, never matched when cut");
 	ph = reply(0xFF, 0xFFFFFFFF, 0, NULL);
@@ -88,7 +88,7 @@ static void test_classify(void)
 	ph = reply(0xF3, 0xFFFFFFFF, 0, NULL);
 	CHECK(ssp_prov_classify(SSP_SERIES_MP13, &ph, msg, sizeof(msg)) == SSP_PK_UNEXPECTED,
 	      "classify: certificate phase with address 0xFFFFFFFF is unexpected");
-	ph = reply(0x00, 0xFFFFFFFF, SSP_PHASE_R_DETACH_REQ, NULL);
+	ph = reply(0x00, 0xFFFFFFFF, STM32_SSP_PHASE_R_DETACH_REQ, NULL);
 	CHECK(ssp_prov_classify(SSP_SERIES_MP15, &ph, msg, sizeof(msg)) == SSP_PK_DETACH_REQ &&
 	      ssp_prov_classify(SSP_SERIES_MP13, &ph, msg, sizeof(msg)) == SSP_PK_DETACH_REQ,
 	      "classify: detach request on both series");
@@ -105,22 +105,22 @@ static void test_classify(void)
 static void test_waits(void)
 {
 	unsigned int g, m;
-	struct ssp_wait w = { 0 };
+	struct stm32_ssp_wait w = { 0 };
 
 	ssp_prov_fw_wait(SSP_SERIES_MP15, 'A', 3, &g, &m);
-	CHECK(g == 3 && m == ((1u << SSP_STAGE_FSBL) | (1u << SSP_STAGE_ROM)),
+	CHECK(g == 3 && m == ((1u << STM32_SSP_STAGE_FSBL) | (1u << STM32_SSP_STAGE_ROM)),
 	      "wait: MP15 starts the firmware on the same generation");
 	ssp_prov_fw_wait(SSP_SERIES_MP13, 'B', 3, &g, &m);
-	CHECK(g == 4 && m == ((1u << SSP_STAGE_FSBL) | (1u << SSP_STAGE_ROM)),
+	CHECK(g == 4 && m == ((1u << STM32_SSP_STAGE_FSBL) | (1u << STM32_SSP_STAGE_ROM)),
 	      "wait: MP13 re-enumerates into the firmware (generation + 1)");
 	ssp_prov_fw_wait(SSP_SERIES_MP15, 'C', 7, &g, &m);
-	CHECK(g == 8 && m == (1u << SSP_STAGE_ROM), "wait: stage C waits for the reset into ROM");
+	CHECK(g == 8 && m == (1u << STM32_SSP_STAGE_ROM), "wait: stage C waits for the reset into ROM");
 	ssp_prov_fw_wait(SSP_SERIES_MP13, 'C', 7, &g, &m);
-	CHECK(g == 8 && m == (1u << SSP_STAGE_ROM), "wait: stage C is the same on MP13");
-	w.stage = SSP_STAGE_FSBL;
+	CHECK(g == 8 && m == (1u << STM32_SSP_STAGE_ROM), "wait: stage C is the same on MP13");
+	w.stage = STM32_SSP_STAGE_FSBL;
 	w.generation = 3;
 	CHECK(ssp_prov_fw_outcome(3, &w) == SSP_FW_ANSWERS, "outcome: FSBL means the firmware answers");
-	w.stage = SSP_STAGE_ROM;
+	w.stage = STM32_SSP_STAGE_ROM;
 	w.generation = 4;
 	CHECK(ssp_prov_fw_outcome(3, &w) == SSP_FW_RESET, "outcome: ROM, newer generation is a reset");
 	w.generation = 3;
@@ -168,64 +168,64 @@ static void test_machine(void)
 	char path[1024];
 	enum ssp_prov_result r;
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS, SSP_FW_RESET },
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS, SSP_FW_RESET },
 			      { SSP_PK_PROVISIONING, SSP_PK_CERT }, 1 };
 	r = walk(&sc, path, sizeof(path));
 	CHECK(r == SSP_PROV_PROVISIONED && !strcmp(path, full),
 	      "machine: a virgin chip goes A, B, C and ends provisioned (%s)", path);
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS }, { SSP_PK_CLOSED }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS }, { SSP_PK_CLOSED }, 0 };
 	r = walk(&sc, path, sizeof(path));
 	CHECK(r == SSP_PROV_CLOSED && !strstr(path, "license"),
 	      "machine: a closed chip ends at stage A's GetPhase, no license step");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS }, { SSP_PK_ERROR }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS }, { SSP_PK_ERROR }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED && !strstr(path, "license"),
 	      "machine: a firmware error message fails the chip before any license");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_RESET }, { SSP_PK_CERT }, 1 };
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_RESET }, { SSP_PK_CERT }, 1 };
 	r = walk(&sc, path, sizeof(path));
 	CHECK(r == SSP_PROV_PROVISIONED &&
 	      !strcmp(path, "A:load-fw A:wait-fw A:get-phase B:read-cert B:license B:send-license "
 			    "B:wait-reset C:load-fw C:wait-fw "),
 	      "machine: a chip left after stage A goes straight to the certificate");
 
-	sc = (struct script){ SSP_STAGE_FSBL, { SSP_FW_ANSWERS, SSP_FW_RESET },
+	sc = (struct script){ STM32_SSP_STAGE_FSBL, { SSP_FW_ANSWERS, SSP_FW_RESET },
 			      { SSP_PK_PROVISIONING, SSP_PK_CERT }, 1 };
 	r = walk(&sc, path, sizeof(path));
 	CHECK(r == SSP_PROV_PROVISIONED && !strncmp(path, "A:get-phase A:detach A:wait-reset B:load-fw", 43),
 	      "machine: a chip found in the firmware is asked its phase first");
 
-	sc = (struct script){ SSP_STAGE_FSBL, { SSP_FW_RESET }, { SSP_PK_DETACH_REQ }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_FSBL, { SSP_FW_RESET }, { SSP_PK_DETACH_REQ }, 0 };
 	r = walk(&sc, path, sizeof(path));
 	CHECK(r == SSP_PROV_PROVISIONED &&
 	      !strcmp(path, "A:get-phase B:detach B:wait-reset C:load-fw C:wait-fw "),
 	      "machine: a chip waiting for DETACH after its license finishes with stage C, no new license");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
 			      { SSP_PK_PROVISIONING, SSP_PK_PROVISIONING }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED,
 	      "machine: stage A again in stage B fails (no loop)");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
 			      { SSP_PK_PROVISIONING, SSP_PK_CERT }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED && !strstr(path, "C:"),
 	      "machine: no detach request after the license fails in stage B");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_RESET }, { 0 }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_RESET }, { 0 }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED,
 	      "machine: a reset instead of the firmware answering in stage A fails");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_NOT_STARTED }, { 0 }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_NOT_STARTED }, { 0 }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED,
 	      "machine: a firmware the ROM did not start fails");
 
-	sc = (struct script){ SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
+	sc = (struct script){ STM32_SSP_STAGE_ROM, { SSP_FW_ANSWERS, SSP_FW_ANSWERS },
 			      { SSP_PK_PROVISIONING, SSP_PK_DETACH_REQ }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED,
 	      "machine: a detach request before the license in stage B fails");
 
-	sc = (struct script){ SSP_STAGE_UNKNOWN, { 0 }, { 0 }, 0 };
+	sc = (struct script){ STM32_SSP_STAGE_UNKNOWN, { 0 }, { 0 }, 0 };
 	CHECK(walk(&sc, path, sizeof(path)) == SSP_PROV_FAILED && !path[0],
 	      "machine: a chip in no known stage is not touched");
 }

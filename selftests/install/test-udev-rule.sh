@@ -72,16 +72,16 @@ cp "$rule" /run/udev/rules.d/60-stm32-ssp.rules
 	bail "sspsim start failed"
 }
 serial=$(awk 'NR == 1 { print $2 }' "$w/sim.out")
-for d in /sys/class/ssp/ssp*; do
+for d in /sys/class/stm32_ssp/ssp*; do
 	grep -qx "SSP_SERIAL=$serial" "$d/uevent" 2>/dev/null && node=${d##*/}
 done
-[[ -n $node ]] || bail "no /sys/class/ssp node has SSP_SERIAL=$serial"
-devnum=$(cat "/sys/class/ssp/$node/dev")
-port=$(sed -n 's/^SSP_PORT=//p' "/sys/class/ssp/$node/uevent")
-grep -qx 'SSP_CHIP=0x500' "/sys/class/ssp/$node/uevent" && [[ -n $port && -d /sys/bus/usb/devices/$port ]]
-ok $? "driver_uevent_has_ssp_chip_serial_and_port_of_the_usb_device" "/sys/class/ssp/$node/uevent"
+[[ -n $node ]] || bail "no /sys/class/stm32_ssp node has SSP_SERIAL=$serial"
+devnum=$(cat "/sys/class/stm32_ssp/$node/dev")
+port=$(sed -n 's/^SSP_PORT=//p' "/sys/class/stm32_ssp/$node/uevent")
+grep -qx 'SSP_CHIP=0x500' "/sys/class/stm32_ssp/$node/uevent" && [[ -n $port && -d /sys/bus/usb/devices/$port ]]
+ok $? "driver_uevent_has_ssp_chip_serial_and_port_of_the_usb_device" "/sys/class/stm32_ssp/$node/uevent"
 
-udevadm test --action=add "/sys/class/ssp/$node" >"$w/add.log" 2>&1
+udevadm test --action=add "/sys/class/stm32_ssp/$node" >"$w/add.log" 2>&1
 ok $? "udevadm_test_add_runs_the_rules_on_the_node" "$w/add.log"
 ! grep -E '60-stm32-ssp\.rules' "$w/add.log" | grep -qiE 'invalid|error|unknown|ignor|fail'
 ok $? "rule_file_loads_without_warnings" "$w/add.log"
@@ -107,7 +107,7 @@ ok $? "rule_adds_no_other_link" "$w/add.log"
 ok $? "systemd_tag_and_wants_start_the_watch_daemon" "$w/add.log"
 
 # A change event (e.g. `udevadm trigger`) must keep the same result.
-udevadm test --action=change "/sys/class/ssp/$node" >"$w/change.log" 2>&1 &&
+udevadm test --action=change "/sys/class/stm32_ssp/$node" >"$w/change.log" 2>&1 &&
 	[[ $(prop "$w/change.log" SYSTEMD_WANTS) == "sspctl-watch@sspctl.service" ]] &&
 	[[ " $(prop "$w/change.log" DEVLINKS) " == *" $bypath "* ]]
 ok $? "change_event_keeps_links_and_wants" "$w/change.log"
@@ -119,7 +119,7 @@ udevadm test --action=add "/sys/bus/usb/devices/$port" >"$w/usb.log" 2>&1 &&
 ok $? "rule_leaves_the_chips_usb_device_alone" "$w/usb.log"
 
 # Remove: the rule does nothing, udev drops the links it made.
-udevadm test --action=remove "/sys/class/ssp/$node" >"$w/remove.log" 2>&1 &&
+udevadm test --action=remove "/sys/class/stm32_ssp/$node" >"$w/remove.log" 2>&1 &&
 	! grep -q '60-stm32-ssp\.rules:[0-9]' "$w/remove.log" &&
 	[[ ! -e $bypath && ! -L $bypath && ! -e $byid && ! -L $byid ]]
 ok $? "remove_event_skips_the_rule_and_drops_the_links" "$w/remove.log"
@@ -134,7 +134,7 @@ grace=1000
 r=1
 if "$sspsim" stop --state "$w/sim" >"$w/stop.log" 2>&1 && [[ ! -e /sys/bus/usb/devices/$port ]]; then
 	for ((i = 0; i < grace / 100 + 50; i++)); do
-		[[ -e /sys/class/ssp/$node ]] || { r=0; break; }
+		[[ -e /sys/class/stm32_ssp/$node ]] || { r=0; break; }
 		sleep 0.1
 	done
 fi

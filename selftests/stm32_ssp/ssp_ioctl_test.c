@@ -32,14 +32,14 @@ FIXTURE_TEARDOWN(rom)
 
 TEST_F(rom, get_info_reports_the_rom)
 {
-	struct ssp_info i;
+	struct stm32_ssp_info i;
 	char buf[64];
 
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
 	EXPECT_EQ(sizeof(i), i.size);
-	EXPECT_EQ(SSP_CHIP_MP15, i.chip_id);
-	EXPECT_EQ(SSP_STAGE_ROM, i.stage);
-	EXPECT_EQ(SSP_STATE_READY, i.state);
+	EXPECT_EQ(STM32_SSP_CHIP_MP15, i.chip_id);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, i.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, i.state);
 	EXPECT_EQ(0, i.generation);
 	EXPECT_EQ(1024, i.transfer_size);
 	EXPECT_LE(2, i.num_alts);
@@ -52,76 +52,76 @@ TEST_F(rom, get_info_reports_the_rom)
 TEST_F(rom, struct_size_rules)
 {
 	struct {
-		struct ssp_info i;
+		struct stm32_ssp_info i;
 		uint8_t tail[16];
 	} big;
-	struct ssp_info i;
+	struct stm32_ssp_info i;
 
 	memset(&i, 0, sizeof(i));
 	i.size = 0;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_INFO, &i));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
 	i.size = sizeof(i) - 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_INFO, &i));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
 	i.size = 1 << 20;
-	EXPECT_EQ(-E2BIG, ioc(self->fd, SSP_IOC_GET_INFO, &i));
+	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
 
 	/* A newer, larger struct: fine while the extra bytes are zero. */
 	memset(&big, 0, sizeof(big));
 	big.i.size = sizeof(big);
-	EXPECT_EQ(0, ioc(self->fd, SSP_IOC_GET_INFO, &big));
-	EXPECT_EQ(SSP_CHIP_MP15, big.i.chip_id);
+	EXPECT_EQ(0, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &big));
+	EXPECT_EQ(STM32_SSP_CHIP_MP15, big.i.chip_id);
 	EXPECT_EQ(sizeof(big), big.i.size);
 	big.tail[15] = 1;
-	EXPECT_EQ(-E2BIG, ioc(self->fd, SSP_IOC_GET_INFO, &big));
+	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &big));
 
 	memset(&i, 0, sizeof(i));
 	i.size = sizeof(i);
 	i.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_INFO, &i));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, SSP_IOC_GET_INFO, NULL));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, SSP_IOC_GET_INFO, (void *)8));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, STM32_SSP_IOC_GET_INFO, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, STM32_SSP_IOC_GET_INFO, (void *)8));
 }
 
 TEST_F(rom, dispatch_ignores_the_encoded_size)
 {
-	struct ssp_info i;
+	struct stm32_ssp_info i;
 
 	memset(&i, 0, sizeof(i));
 	i.size = sizeof(i);
-	EXPECT_EQ(0, ioc(self->fd, _IOWR(SSP_IOC_MAGIC, 0x00, uint32_t), &i));
-	EXPECT_EQ(SSP_CHIP_MP15, i.chip_id);
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(SSP_IOC_MAGIC, 0x40, struct ssp_info), &i));
-	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR('X', 0x00, struct ssp_info), &i));
+	EXPECT_EQ(0, ioc(self->fd, _IOWR(STM32_SSP_IOC_MAGIC, 0x00, uint32_t), &i));
+	EXPECT_EQ(STM32_SSP_CHIP_MP15, i.chip_id);
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(STM32_SSP_IOC_MAGIC, 0x40, struct stm32_ssp_info), &i));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR('X', 0x00, struct stm32_ssp_info), &i));
 }
 
 TEST_F(rom, get_phase_in_the_rom)
 {
-	struct ssp_phase p;
+	struct stm32_ssp_phase p;
 
 	ASSERT_EQ(0, ssp_phase(self->fd, &p));
 	EXPECT_LE(9, p.reply_len);
-	EXPECT_GE(SSP_PHASE_REPLY_MAX, p.reply_len);
+	EXPECT_GE(STM32_SSP_PHASE_REPLY_MAX, p.reply_len);
 	EXPECT_EQ(p.reply[0], p.phase);
-	EXPECT_EQ(0, p.result & SSP_PHASE_R_DETACH_REQ);
+	EXPECT_EQ(0, p.result & STM32_SSP_PHASE_R_DETACH_REQ);
 	/* Twice: the first left the DFU state machine idle. */
 	ASSERT_EQ(0, ssp_phase(self->fd, &p));
 
 	memset(&p, 0, sizeof(p));
 	p.size = sizeof(p);
 	p.reserved = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_PHASE, &p));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_PHASE, &p));
 	p.reserved = 0;
 	p.flags = 2;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_PHASE, &p));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_PHASE, &p));
 	p.flags = 0;
 	p.size = 8;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_GET_PHASE, &p));
-	EXPECT_EQ(-EFAULT, ioc(self->fd, SSP_IOC_GET_PHASE, (void *)16));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_PHASE, &p));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, STM32_SSP_IOC_GET_PHASE, (void *)16));
 }
 
 TEST_F(rom, recover_from_idle)
 {
-	struct ssp_recover r;
+	struct stm32_ssp_recover r;
 
 	ASSERT_EQ(0, ssp_recover(self->fd, &r));
 	EXPECT_EQ(2, r.state_before);
@@ -130,17 +130,17 @@ TEST_F(rom, recover_from_idle)
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
 	r.reserved = 7;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_RECOVER, &r));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_RECOVER, &r));
 	r.reserved = 0;
 	r.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_RECOVER, &r));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_RECOVER, &r));
 }
 
 TEST_F(rom, steps_of_the_fsbl_refused_in_the_rom)
 {
 	uint8_t blob[SSP_LIC_SIZE + SSP_PAYLOAD_SIZE_MP15] = { 0 };
-	struct ssp_license l;
-	struct ssp_cert c;
+	struct stm32_ssp_license l;
+	struct stm32_ssp_cert c;
 
 	EXPECT_EQ(-EBADFD, ssp_cert(self->fd, &c));
 	EXPECT_EQ(-EBADFD, ssp_license(self->fd, blob, sizeof(blob), 0, &l));
@@ -149,62 +149,62 @@ TEST_F(rom, steps_of_the_fsbl_refused_in_the_rom)
 TEST_F(rom, load_fw_rejections)
 {
 	static uint8_t huge[(1 << 20) + 1];
-	struct ssp_load_fw lf;
-	struct ssp_info i;
+	struct stm32_ssp_load_fw lf;
+	struct stm32_ssp_info i;
 
-	EXPECT_EQ(-EINVAL, ssp_load(self->fd, w_fw, 0, SSP_PHASE_FSBL));
-	EXPECT_EQ(-EFBIG, ssp_load(self->fd, huge, sizeof(huge), SSP_PHASE_FSBL));
+	EXPECT_EQ(-EINVAL, ssp_load(self->fd, w_fw, 0, STM32_SSP_PHASE_FSBL));
+	EXPECT_EQ(-EFBIG, ssp_load(self->fd, huge, sizeof(huge), STM32_SSP_PHASE_FSBL));
 	EXPECT_EQ(-ENOENT, ssp_load(self->fd, w_fw, w_fw_len, 0x42));
 	EXPECT_EQ(-EINVAL, ssp_load(self->fd, w_fw, w_fw_len, 0x101));
-	EXPECT_EQ(-EFAULT, ssp_load(self->fd, (void *)8, w_fw_len, SSP_PHASE_FSBL));
+	EXPECT_EQ(-EFAULT, ssp_load(self->fd, (void *)8, w_fw_len, STM32_SSP_PHASE_FSBL));
 	memset(&lf, 0, sizeof(lf));
 	lf.size = sizeof(lf);
 	lf.flags = 1;
 	lf.data = (uintptr_t)w_fw;
 	lf.len = w_fw_len;
-	lf.phase = SSP_PHASE_FSBL;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_LOAD_FW, &lf));
+	lf.phase = STM32_SSP_PHASE_FSBL;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_LOAD_FW, &lf));
 	/* Nothing was sent: the chip is still in its ROM. */
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
-	EXPECT_EQ(SSP_STAGE_ROM, i.stage);
-	EXPECT_EQ(SSP_STATE_READY, i.state);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, i.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, i.state);
 }
 
 TEST_F(rom, send_license_length_rules)
 {
-	static uint8_t blob[SSP_BLOB_MAX + 1];
-	struct ssp_license l;
+	static uint8_t blob[STM32_SSP_BLOB_MAX + 1];
+	struct stm32_ssp_license l;
 
-	EXPECT_EQ(-EINVAL, ssp_license(self->fd, blob, SSP_LICENSE_LEN, 0, &l));
+	EXPECT_EQ(-EINVAL, ssp_license(self->fd, blob, STM32_SSP_LICENSE_LEN, 0, &l));
 	EXPECT_EQ(-EINVAL, ssp_license(self->fd, blob, 0, 0, &l));
-	EXPECT_EQ(-E2BIG, ssp_license(self->fd, blob, SSP_BLOB_MAX + 1, 0, &l));
+	EXPECT_EQ(-E2BIG, ssp_license(self->fd, blob, STM32_SSP_BLOB_MAX + 1, 0, &l));
 	EXPECT_EQ(-EINVAL, ssp_license(self->fd, blob, 380, 1U << 5, &l));
 	EXPECT_EQ(-EFAULT, ssp_license(self->fd, (void *)8, 380, 0, &l));
 }
 
 TEST_F(rom, wait_rules)
 {
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	uint64_t t0;
 
 	/* Already true: returns at once with the current values. */
-	EXPECT_EQ(0, ssp_wait(self->fd, 0, 0, STAGE(SSP_STAGE_ROM), &w));
-	EXPECT_EQ(SSP_STAGE_ROM, w.stage);
-	EXPECT_EQ(SSP_STATE_READY, w.state);
+	EXPECT_EQ(0, ssp_wait(self->fd, 0, 0, STAGE(STM32_SSP_STAGE_ROM), &w));
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, w.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, w.state);
 	EXPECT_EQ(0, w.generation);
 	/* Not true: 0 checks once, otherwise the timeout. */
 	EXPECT_EQ(-ETIMEDOUT, ssp_wait(self->fd, 0, 1, 0, &w));
 	EXPECT_EQ(0, w.generation);
 	t0 = now_ms();
-	EXPECT_EQ(-ETIMEDOUT, ssp_wait(self->fd, 300, 0, STAGE(SSP_STAGE_FSBL), &w));
+	EXPECT_EQ(-ETIMEDOUT, ssp_wait(self->fd, 300, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
 	EXPECT_LE(250, now_ms() - t0);
 	EXPECT_GE(3000, now_ms() - t0);
-	EXPECT_EQ(SSP_STAGE_ROM, w.stage);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, w.stage);
 	EXPECT_EQ(-EINVAL, ssp_wait(self->fd, 0, 0, 1U << 3, &w));
 	memset(&w, 0, sizeof(w));
 	w.size = sizeof(w);
 	w.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, SSP_IOC_WAIT, &w));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_WAIT, &w));
 }
 
 static void on_alarm(int sig)
@@ -215,7 +215,7 @@ static void on_alarm(int sig)
 TEST_F(rom, wait_interrupted_by_a_signal)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	uint64_t t0;
 
 	sigemptyset(&sa.sa_mask);
@@ -224,14 +224,14 @@ TEST_F(rom, wait_interrupted_by_a_signal)
 	t0 = now_ms();
 	EXPECT_EQ(-EINTR, ssp_wait(self->fd, 20000, 5, 0, &w));
 	EXPECT_GE(5000, now_ms() - t0);
-	EXPECT_EQ(SSP_STATE_READY, w.state);
+	EXPECT_EQ(STM32_SSP_STATE_READY, w.state);
 }
 
 TEST_F(rom, one_writer_at_a_time)
 {
-	struct ssp_phase p;
-	struct ssp_wait w;
-	struct ssp_info i;
+	struct stm32_ssp_phase p;
+	struct stm32_ssp_wait w;
+	struct stm32_ssp_info i;
 	int ro, fd2;
 
 	EXPECT_EQ(-1, open(self->sim.dev, O_RDWR));
@@ -245,8 +245,8 @@ TEST_F(rom, one_writer_at_a_time)
 	EXPECT_EQ(0, ssp_info(ro, &i));
 	EXPECT_EQ(0, ssp_wait(ro, 0, 0, 0, &w));
 	EXPECT_EQ(-EBADF, ssp_phase(ro, &p));
-	EXPECT_EQ(-EBADF, ioc(ro, SSP_IOC_DETACH, NULL));
-	EXPECT_EQ(-EBADF, ssp_load(ro, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	EXPECT_EQ(-EBADF, ioc(ro, STM32_SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(-EBADF, ssp_load(ro, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	close(ro);
 
 	close(self->fd);
@@ -260,37 +260,37 @@ TEST_F(rom, one_writer_at_a_time)
 TEST_F(rom, poll_reports_changes_once_seen)
 {
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
-	struct ssp_wait w;
-	struct ssp_info i;
+	struct stm32_ssp_wait w;
+	struct stm32_ssp_info i;
 
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	/* MP15: starting the image moves the slot to BOOTING, then FSBL. */
-	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	EXPECT_EQ(1, poll(&pfd, 1, 5000));
 	EXPECT_EQ(POLLIN, pfd.revents & (POLLIN | POLLHUP));
-	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(SSP_STAGE_FSBL), &w));
-	EXPECT_EQ(SSP_STAGE_FSBL, w.stage);
+	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
+	EXPECT_EQ(STM32_SSP_STAGE_FSBL, w.stage);
 	EXPECT_EQ(0, w.generation);
 	/* WAIT marked the change seen. */
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
-	EXPECT_EQ(SSP_STAGE_FSBL, i.stage);
+	EXPECT_EQ(STM32_SSP_STAGE_FSBL, i.stage);
 	EXPECT_EQ(0, strncmp(i.product, "DFU @Device ID /0x500", 21));
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 }
 
 TEST_F(rom, load_fw_refused_once_in_the_fsbl)
 {
-	struct ssp_wait w;
-	struct ssp_phase p;
+	struct stm32_ssp_wait w;
+	struct stm32_ssp_phase p;
 
-	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
-	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(SSP_STAGE_FSBL), &w));
-	EXPECT_EQ(-EBADFD, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
+	EXPECT_EQ(-EBADFD, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	/* Stage A of TF-A SSP: "Provisioning", an error-phase reply. */
 	ASSERT_EQ(0, ssp_phase(self->fd, &p));
-	EXPECT_EQ(SSP_PHASE_RESET, p.phase);
-	EXPECT_EQ(SSP_PHASE_R_ERROR, p.result);
+	EXPECT_EQ(STM32_SSP_PHASE_RESET, p.phase);
+	EXPECT_EQ(STM32_SSP_PHASE_R_ERROR, p.result);
 	EXPECT_EQ(0xffffffff, p.address);
 	ASSERT_EQ(21, p.reply_len);
 	EXPECT_EQ(0, memcmp(p.reply + 9, "Provisioning", 12));
@@ -299,13 +299,13 @@ TEST_F(rom, load_fw_refused_once_in_the_fsbl)
 TEST_F(rom, certificate_steps_fail_outside_their_phase)
 {
 	uint8_t blob[SSP_LIC_SIZE + SSP_PAYLOAD_SIZE_MP15] = { 0 };
-	struct ssp_license l;
-	struct ssp_recover r;
-	struct ssp_cert c;
-	struct ssp_wait w;
+	struct stm32_ssp_license l;
+	struct stm32_ssp_recover r;
+	struct stm32_ssp_cert c;
+	struct stm32_ssp_wait w;
 
-	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
-	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(SSP_STAGE_FSBL), &w));
+	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
 	/* Stage A has no certificate and takes no license. */
 	EXPECT_EQ(-EPROTO, ssp_cert(self->fd, &c));
 	EXPECT_EQ(0, ssp_recover(self->fd, &r));
@@ -318,7 +318,7 @@ TEST_F(rom, certificate_steps_fail_outside_their_phase)
 TEST_F(rom, sysfs_attributes)
 {
 	char buf[128];
-	struct ssp_info i;
+	struct stm32_ssp_info i;
 
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
 	ASSERT_EQ(0, slot_attr(self->sim.minor, "chip_id", buf, sizeof(buf)));
@@ -341,9 +341,9 @@ TEST_F(rom, slot_survives_unplug_and_ends_after_grace)
 {
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
 	char buf[32], old[16];
-	struct ssp_phase p;
-	struct ssp_wait w;
-	struct ssp_info i;
+	struct stm32_ssp_phase p;
+	struct stm32_ssp_wait w;
+	struct stm32_ssp_info i;
 	int fd;
 
 	fd = open("/sys/module/stm32_ssp/parameters/grace_ms", O_RDWR);
@@ -354,18 +354,18 @@ TEST_F(rom, slot_survives_unplug_and_ends_after_grace)
 	ASSERT_EQ(0, slot_attr(self->sim.minor, "state", buf, sizeof(buf)));
 	EXPECT_STREQ("absent", buf);
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
-	EXPECT_EQ(SSP_STATE_ABSENT, i.state);
-	EXPECT_EQ(SSP_STAGE_UNKNOWN, i.stage);
+	EXPECT_EQ(STM32_SSP_STATE_ABSENT, i.state);
+	EXPECT_EQ(STM32_SSP_STAGE_UNKNOWN, i.stage);
 	EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &p));
 	/* The grace period ends the slot: waiters get ENODEV, poll HUP. */
 	EXPECT_EQ(-ENODEV, ssp_wait(self->fd, 10000, 1, 0, &w));
-	EXPECT_EQ(SSP_STATE_GONE, w.state);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, w.state);
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLHUP | POLLERR, pfd.revents & (POLLHUP | POLLERR));
 	EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &p));
 	EXPECT_EQ(-1, open(self->sim.dev, O_RDONLY));
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
-	EXPECT_EQ(SSP_STATE_GONE, i.state);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, i.state);
 	pwrite(fd, old, strlen(old), 0);
 	close(fd);
 }

@@ -133,8 +133,8 @@ TEST(uboot_gadget_is_not_bound_while_an_mp15_rom_is)
 TEST(mp25_rom_is_bound_and_identified)
 {
 	struct sim sim = { 0 };
-	struct ssp_phase ph;
-	struct ssp_info i;
+	struct stm32_ssp_phase ph;
+	struct stm32_ssp_info i;
 	char buf[64];
 	int fd;
 
@@ -142,10 +142,10 @@ TEST(mp25_rom_is_bound_and_identified)
 	fd = open(sim.dev, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ssp_info(fd, &i));
-	EXPECT_EQ(SSP_CHIP_MP25, i.chip_id);
+	EXPECT_EQ(STM32_SSP_CHIP_MP25, i.chip_id);
 	EXPECT_EQ(0x2000, i.revision);
-	EXPECT_EQ(SSP_STAGE_ROM, i.stage);
-	EXPECT_EQ(SSP_STATE_READY, i.state);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, i.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, i.state);
 	EXPECT_EQ(2, i.num_alts);
 	EXPECT_STREQ(sim.serial, i.serial);
 	ASSERT_EQ(0, slot_attr(sim.minor, "chip_id", buf, sizeof(buf)));
@@ -153,7 +153,7 @@ TEST(mp25_rom_is_bound_and_identified)
 	ASSERT_EQ(0, slot_attr(sim.minor, "stage", buf, sizeof(buf)));
 	EXPECT_STREQ("rom", buf);
 	ASSERT_EQ(0, ssp_phase(fd, &ph));
-	EXPECT_EQ(SSP_PHASE_FSBL, ph.phase);
+	EXPECT_EQ(STM32_SSP_PHASE_FSBL, ph.phase);
 	EXPECT_EQ(0x0E012000, ph.address);
 	EXPECT_EQ(9, ph.reply_len);
 	close(fd);
@@ -163,8 +163,8 @@ TEST(mp25_rom_is_bound_and_identified)
 TEST(recover_from_dfu_error_sends_clrstatus)
 {
 	struct sim sim = { 0 };
-	struct ssp_recover r;
-	struct ssp_phase ph;
+	struct stm32_ssp_recover r;
+	struct stm32_ssp_phase ph;
 	int fd;
 
 	ASSERT_EQ(0, sim_start(&sim, "mp15", "0:dfu-error:phase"));
@@ -178,7 +178,7 @@ TEST(recover_from_dfu_error_sends_clrstatus)
 	EXPECT_EQ(2, r.state_after);
 	/* Back in dfuIDLE: GetPhase works and a second RECOVER has nothing to do. */
 	ASSERT_EQ(0, ssp_phase(fd, &ph));
-	EXPECT_EQ(SSP_PHASE_FSBL, ph.phase);
+	EXPECT_EQ(STM32_SSP_PHASE_FSBL, ph.phase);
 	ASSERT_EQ(0, ssp_recover(fd, &r));
 	EXPECT_EQ(2, r.state_before);
 	EXPECT_EQ(0, r.status_before);

@@ -135,7 +135,7 @@ TEST_F(life, two_dfu_interfaces_one_slot)
 {
 	char port[64], drv[64], drv1[64], buf[32];
 	struct pollfd pfd;
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	uint64_t t0;
 
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15",
@@ -150,8 +150,8 @@ TEST_F(life, two_dfu_interfaces_one_slot)
 
 	self->fd = open(self->sim.dev, O_RDWR);
 	ASSERT_LE(0, self->fd);
-	EXPECT_EQ(-ENODEV, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
-	ASSERT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(SSP_STAGE_ROM), &w));
+	EXPECT_EQ(-ENODEV, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	EXPECT_EQ(1, w.generation);
 	EXPECT_EQ(1, slots_of(self->sim.serial));
 	EXPECT_EQ(self->sim.minor, slot_by_serial(self->sim.serial));
@@ -177,7 +177,7 @@ TEST_F(life, two_dfu_interfaces_one_slot)
 	EXPECT_EQ(1, poll(&pfd, 1, 1000));
 	EXPECT_EQ(POLLHUP | POLLERR, pfd.revents & (POLLHUP | POLLERR));
 	EXPECT_EQ(-ENODEV, ssp_wait(self->fd, 0, 0, 0, &w));
-	EXPECT_EQ(SSP_STATE_GONE, w.state);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, w.state);
 	snprintf(buf, sizeof(buf), SSP_CLASS "/ssp%d", self->sim.minor);
 	EXPECT_NE(0, access(buf, F_OK));
 }
@@ -191,9 +191,9 @@ TEST_F(life, two_dfu_interfaces_one_slot)
 TEST_F(life, long_serial_reattaches)
 {
 	char sysfs_serial[128], want[128];
-	struct ssp_phase ph;
-	struct ssp_info i;
-	struct ssp_wait w;
+	struct stm32_ssp_phase ph;
+	struct stm32_ssp_info i;
+	struct stm32_ssp_wait w;
 
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15", "0:long-serial --fault 0:disconnect:phase"));
 	snprintf(want, sizeof(want), "%s-LONG-SERIAL-PAST-31-CHARACTERS", self->sim.serial);
@@ -206,7 +206,7 @@ TEST_F(life, long_serial_reattaches)
 	EXPECT_EQ(0, strncmp(want, i.serial, sizeof(i.serial) - 1));
 
 	EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &ph));
-	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(SSP_STAGE_ROM), &w));
+	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	EXPECT_EQ(1, w.generation);
 	EXPECT_EQ(1, slots_of(self->sim.serial));
 	EXPECT_EQ(self->sim.minor, slot_by_serial(self->sim.serial));
@@ -220,37 +220,37 @@ TEST_F(life, long_serial_reattaches)
  */
 TEST_F(life, boot_timeout_leaves_detach_and_recover)
 {
-	struct ssp_recover rec;
-	struct ssp_phase ph;
-	struct ssp_wait w;
+	struct stm32_ssp_recover rec;
+	struct stm32_ssp_phase ph;
+	struct stm32_ssp_wait w;
 
 	ASSERT_EQ(0, param_set("boot_timeout_ms", "1000"));
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15", "0:foreign-fsbl"));
 	self->fd = open(self->sim.dev, O_RDWR);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_load(self->fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	ASSERT_EQ(0, ssp_wait(self->fd, 20000, 0, 0, &w));
-	EXPECT_EQ(SSP_STATE_READY, w.state);
-	EXPECT_EQ(SSP_STAGE_UNKNOWN, w.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, w.state);
+	EXPECT_EQ(STM32_SSP_STAGE_UNKNOWN, w.stage);
 	EXPECT_EQ(0, w.generation);
 
 	EXPECT_EQ(-EBADFD, ssp_phase(self->fd, &ph));
 	EXPECT_EQ(0, ssp_recover(self->fd, &rec));
 	EXPECT_EQ(2, rec.state_after);
 	/* TF-A resets the chip on DETACH: the ROM comes back on the slot. */
-	EXPECT_EQ(0, ioc(self->fd, SSP_IOC_DETACH, NULL));
-	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(SSP_STAGE_ROM), &w));
+	EXPECT_EQ(0, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	EXPECT_EQ(1, w.generation);
 }
 
 /*
- * SSP_IMAGE_MAX bounds LOAD_FW whatever the alternate advertises (MP15's
+ * STM32_SSP_IMAGE_MAX bounds LOAD_FW whatever the alternate advertises (MP15's
  * @Partition3 says 16 MiB): EFBIG before anything is copied or sent.
  */
 TEST_F(life, image_size_limit)
 {
-	size_t len = SSP_IMAGE_MAX + 1;
-	struct ssp_phase ph;
+	size_t len = STM32_SSP_IMAGE_MAX + 1;
+	struct stm32_ssp_phase ph;
 	uint8_t *img;
 
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15", NULL));
@@ -259,7 +259,7 @@ TEST_F(life, image_size_limit)
 	img = calloc(1, len);
 	ASSERT_NE(NULL, img);
 	EXPECT_EQ(-EFBIG, ssp_load(self->fd, img, len, 0x03));
-	EXPECT_EQ(-EFBIG, ssp_load(self->fd, img, len, SSP_PHASE_FSBL));
+	EXPECT_EQ(-EFBIG, ssp_load(self->fd, img, len, STM32_SSP_PHASE_FSBL));
 	/* No pointer is followed past the limit check. */
 	EXPECT_EQ(-EFBIG, ssp_load(self->fd, NULL, len, 0x03));
 	free(img);

@@ -35,32 +35,32 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	struct collect *c = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *tb[SSP_A_MAX + 1];
+	struct nlattr *tb[STM32_SSP_A_MAX + 1];
 	struct slot_msg *m;
 
-	if (c->n == 64 || genlmsg_parse(nlh, 0, tb, SSP_A_MAX, NULL))
+	if (c->n == 64 || genlmsg_parse(nlh, 0, tb, STM32_SSP_A_MAX, NULL))
 		return NL_SKIP;
 	m = &c->m[c->n++];
 	memset(m, 0, sizeof(*m));
 	m->cmd = gh->cmd;
-	if (tb[SSP_A_MINOR])
-		m->minor = nla_get_u32(tb[SSP_A_MINOR]);
-	if (tb[SSP_A_CHIP_ID])
-		m->chip = nla_get_u32(tb[SSP_A_CHIP_ID]);
-	if (tb[SSP_A_STAGE])
-		m->stage = nla_get_u32(tb[SSP_A_STAGE]);
-	if (tb[SSP_A_STATE])
-		m->state = nla_get_u32(tb[SSP_A_STATE]);
-	if (tb[SSP_A_GENERATION])
-		m->gen = nla_get_u32(tb[SSP_A_GENERATION]);
-	if (tb[SSP_A_SEQ])
-		m->seq = nla_get_u32(tb[SSP_A_SEQ]);
-	if (tb[SSP_A_DEVNAME])
-		snprintf(m->devname, sizeof(m->devname), "%s", nla_get_string(tb[SSP_A_DEVNAME]));
-	if (tb[SSP_A_SERIAL])
-		snprintf(m->serial, sizeof(m->serial), "%s", nla_get_string(tb[SSP_A_SERIAL]));
-	if (tb[SSP_A_PORT])
-		snprintf(m->port, sizeof(m->port), "%s", nla_get_string(tb[SSP_A_PORT]));
+	if (tb[STM32_SSP_A_MINOR])
+		m->minor = nla_get_u32(tb[STM32_SSP_A_MINOR]);
+	if (tb[STM32_SSP_A_CHIP_ID])
+		m->chip = nla_get_u32(tb[STM32_SSP_A_CHIP_ID]);
+	if (tb[STM32_SSP_A_STAGE])
+		m->stage = nla_get_u32(tb[STM32_SSP_A_STAGE]);
+	if (tb[STM32_SSP_A_STATE])
+		m->state = nla_get_u32(tb[STM32_SSP_A_STATE]);
+	if (tb[STM32_SSP_A_GENERATION])
+		m->gen = nla_get_u32(tb[STM32_SSP_A_GENERATION]);
+	if (tb[STM32_SSP_A_SEQ])
+		m->seq = nla_get_u32(tb[STM32_SSP_A_SEQ]);
+	if (tb[STM32_SSP_A_DEVNAME])
+		snprintf(m->devname, sizeof(m->devname), "%s", nla_get_string(tb[STM32_SSP_A_DEVNAME]));
+	if (tb[STM32_SSP_A_SERIAL])
+		snprintf(m->serial, sizeof(m->serial), "%s", nla_get_string(tb[STM32_SSP_A_SERIAL]));
+	if (tb[STM32_SSP_A_PORT])
+		snprintf(m->port, sizeof(m->port), "%s", nla_get_string(tb[STM32_SSP_A_PORT]));
 	return NL_OK;
 }
 
@@ -78,7 +78,7 @@ static struct nl_sock *nl_open(struct collect *c)
 		nl_socket_free(sk);
 		return NULL;
 	}
-	nl_family = genl_ctrl_resolve(sk, SSP_GENL_NAME);
+	nl_family = genl_ctrl_resolve(sk, STM32_SSP_GENL_NAME);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, c);
 	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_err, c);
 	return sk;
@@ -96,7 +96,7 @@ static int get_device(struct nl_sock *sk, struct collect *c, bool dump,
 	if (!msg)
 		return -ENOMEM;
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl_family, 0,
-		    dump ? NLM_F_DUMP : 0, SSP_CMD_GET_DEVICE, SSP_GENL_VERSION);
+		    dump ? NLM_F_DUMP : 0, STM32_SSP_CMD_GET_DEVICE, STM32_SSP_GENL_VERSION);
 	if (attr)
 		nla_put_u32(msg, attr, val);
 	ret = nl_send_auto(sk, msg);
@@ -129,7 +129,7 @@ static struct nl_sock *ev_open(struct collect *c)
 		nl_socket_free(sk);
 		return NULL;
 	}
-	grp = genl_ctrl_resolve_grp(sk, SSP_GENL_NAME, SSP_GENL_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(sk, STM32_SSP_GENL_NAME, STM32_SSP_GENL_MCGRP_EVENTS);
 	nl_socket_disable_seq_check(sk);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_msg, c);
 	if (grp < 0 || nl_socket_add_membership(sk, grp)) {
@@ -203,12 +203,12 @@ TEST(dump_and_get_device_describe_the_slot)
 	ASSERT_EQ(0, get_device(sk, &c, true, 0, 0));
 	m = find_serial(&c, sim.serial);
 	ASSERT_NE(NULL, m);
-	EXPECT_EQ(SSP_CMD_GET_DEVICE, m->cmd);
+	EXPECT_EQ(STM32_SSP_CMD_GET_DEVICE, m->cmd);
 	EXPECT_EQ(sim.minor, m->minor);
 	EXPECT_STREQ(sim.dev + 5, m->devname);
-	EXPECT_EQ(SSP_CHIP_MP13, m->chip);
-	EXPECT_EQ(SSP_STAGE_ROM, m->stage);
-	EXPECT_EQ(SSP_STATE_READY, m->state);
+	EXPECT_EQ(STM32_SSP_CHIP_MP13, m->chip);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, m->stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, m->state);
 	EXPECT_EQ(0, m->gen);
 	ASSERT_EQ(0, slot_attr(sim.minor, "port_path", port, sizeof(port)));
 	EXPECT_STREQ(port, m->port);
@@ -216,17 +216,17 @@ TEST(dump_and_get_device_describe_the_slot)
 	for (int i = 1; i < c.n; i++)
 		EXPECT_LT(c.m[i - 1].minor, c.m[i].minor);
 
-	ASSERT_EQ(0, get_device(sk, &c, false, SSP_A_MINOR, sim.minor));
+	ASSERT_EQ(0, get_device(sk, &c, false, STM32_SSP_A_MINOR, sim.minor));
 	ASSERT_EQ(1, c.n);
 	EXPECT_STREQ(sim.serial, c.m[0].serial);
-	EXPECT_EQ(SSP_STATE_READY, c.m[0].state);
+	EXPECT_EQ(STM32_SSP_STATE_READY, c.m[0].state);
 
 	/* Strict policy: the minor is required, bounded, and alone. */
 	EXPECT_EQ(-EINVAL, get_device(sk, &c, false, 0, 0));
-	EXPECT_EQ(-ERANGE, get_device(sk, &c, false, SSP_A_MINOR, 256));
-	EXPECT_EQ(-EINVAL, get_device(sk, &c, false, SSP_A_GENERATION, 0));
-	EXPECT_EQ(-EINVAL, get_device(sk, &c, false, SSP_A_MAX + 1, 0));
-	EXPECT_EQ(-ENODEV, get_device(sk, &c, false, SSP_A_MINOR, 255));
+	EXPECT_EQ(-ERANGE, get_device(sk, &c, false, STM32_SSP_A_MINOR, 256));
+	EXPECT_EQ(-EINVAL, get_device(sk, &c, false, STM32_SSP_A_GENERATION, 0));
+	EXPECT_EQ(-EINVAL, get_device(sk, &c, false, STM32_SSP_A_MAX + 1, 0));
+	EXPECT_EQ(-ENODEV, get_device(sk, &c, false, STM32_SSP_A_MINOR, 255));
 	nl_socket_free(sk);
 	sim_stop(&sim);
 }
@@ -236,7 +236,7 @@ TEST(events_in_order_through_a_reset_and_the_end)
 	struct collect c = { 0 };
 	struct slot_msg e[16];
 	struct sim sim = { 0 };
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	struct nl_sock *sk;
 	char old[16];
 	int fd, n;
@@ -244,40 +244,40 @@ TEST(events_in_order_through_a_reset_and_the_end)
 	sk = ev_open(&c);
 	ASSERT_NE(NULL, sk);
 	ASSERT_EQ(0, sim_start(&sim, "mp15", NULL));
-	ASSERT_TRUE(ev_wait(sk, &c, sim.serial, SSP_CMD_NEW, 5000));
+	ASSERT_TRUE(ev_wait(sk, &c, sim.serial, STM32_SSP_CMD_NEW, 5000));
 	fd = open(sim.dev, O_RDWR);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ssp_load(fd, w_fw, w_fw_len, SSP_PHASE_FSBL));
-	ASSERT_EQ(0, ssp_wait(fd, 20000, 0, STAGE(SSP_STAGE_FSBL), &w));
-	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
-	ASSERT_EQ(0, ssp_wait(fd, 30000, 1, STAGE(SSP_STAGE_ROM), &w));
-	ASSERT_TRUE(ev_wait(sk, &c, sim.serial, SSP_CMD_REATTACH, 5000));
+	ASSERT_EQ(0, ssp_load(fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
+	ASSERT_EQ(0, ssp_wait(fd, 20000, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
+	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ssp_wait(fd, 30000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
+	ASSERT_TRUE(ev_wait(sk, &c, sim.serial, STM32_SSP_CMD_REATTACH, 5000));
 	ASSERT_EQ(0, set_param("grace_ms", "1000", old, sizeof(old)));
 	sim_stop(&sim);
-	EXPECT_TRUE(ev_wait(sk, &c, sim.serial, SSP_CMD_GONE, 10000));
+	EXPECT_TRUE(ev_wait(sk, &c, sim.serial, STM32_SSP_CMD_GONE, 10000));
 	set_param("grace_ms", old, NULL, 0);
 	close(fd);
 
 	n = ev_of(&c, sim.serial, e, 16);
 	ASSERT_EQ(7, n);
-	EXPECT_EQ(SSP_CMD_NEW, e[0].cmd);
-	EXPECT_EQ(SSP_STATE_READY, e[0].state);
-	EXPECT_EQ(SSP_STAGE_ROM, e[0].stage);
-	EXPECT_EQ(SSP_CMD_STATE, e[1].cmd);
-	EXPECT_EQ(SSP_STATE_BOOTING, e[1].state);
-	EXPECT_EQ(SSP_CMD_STATE, e[2].cmd);
-	EXPECT_EQ(SSP_STATE_READY, e[2].state);
-	EXPECT_EQ(SSP_STAGE_FSBL, e[2].stage);
-	EXPECT_EQ(SSP_CMD_STATE, e[3].cmd);
-	EXPECT_EQ(SSP_STATE_ABSENT, e[3].state);
-	EXPECT_EQ(SSP_CMD_REATTACH, e[4].cmd);
-	EXPECT_EQ(SSP_STATE_READY, e[4].state);
-	EXPECT_EQ(SSP_STAGE_ROM, e[4].stage);
+	EXPECT_EQ(STM32_SSP_CMD_NEW, e[0].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_READY, e[0].state);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, e[0].stage);
+	EXPECT_EQ(STM32_SSP_CMD_STATE, e[1].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_BOOTING, e[1].state);
+	EXPECT_EQ(STM32_SSP_CMD_STATE, e[2].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_READY, e[2].state);
+	EXPECT_EQ(STM32_SSP_STAGE_FSBL, e[2].stage);
+	EXPECT_EQ(STM32_SSP_CMD_STATE, e[3].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_ABSENT, e[3].state);
+	EXPECT_EQ(STM32_SSP_CMD_REATTACH, e[4].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_READY, e[4].state);
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, e[4].stage);
 	EXPECT_EQ(1, e[4].gen);
-	EXPECT_EQ(SSP_CMD_STATE, e[5].cmd);
-	EXPECT_EQ(SSP_STATE_ABSENT, e[5].state);
-	EXPECT_EQ(SSP_CMD_GONE, e[6].cmd);
-	EXPECT_EQ(SSP_STATE_GONE, e[6].state);
+	EXPECT_EQ(STM32_SSP_CMD_STATE, e[5].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_ABSENT, e[5].state);
+	EXPECT_EQ(STM32_SSP_CMD_GONE, e[6].cmd);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, e[6].state);
 	for (int i = 0; i < n; i++) {
 		EXPECT_EQ(sim.minor, e[i].minor);
 		if (i)
@@ -336,8 +336,8 @@ TEST(another_chip_on_the_port_ends_the_slot)
 {
 	struct sim a = { 0 }, b = { 0 };
 	char pa[64], pb[64];
-	struct ssp_wait w;
-	struct ssp_info i;
+	struct stm32_ssp_wait w;
+	struct stm32_ssp_info i;
 	int fd;
 
 	ASSERT_EQ(0, sim_start(&a, "mp15", NULL));
@@ -351,9 +351,9 @@ TEST(another_chip_on_the_port_ends_the_slot)
 	ASSERT_STREQ(pa, pb);
 	EXPECT_NE(a.minor, b.minor);
 	EXPECT_EQ(-ESTALE, ssp_wait(fd, 5000, 1, 0, &w));
-	EXPECT_EQ(SSP_STATE_GONE, w.state);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, w.state);
 	ASSERT_EQ(0, ssp_info(fd, &i));
-	EXPECT_EQ(SSP_STATE_GONE, i.state);
+	EXPECT_EQ(STM32_SSP_STATE_GONE, i.state);
 	EXPECT_EQ(-1, slot_by_serial(a.serial));
 	close(fd);
 	sim_stop(&b);
@@ -377,7 +377,7 @@ TEST(module_unload_with_chips_attached)
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	close(fd);
 	ASSERT_EQ(0, syscall(SYS_delete_module, "stm32_ssp", O_NONBLOCK));
-	EXPECT_TRUE(ev_wait(sk, &c, sim.serial, SSP_CMD_GONE, 1000));
+	EXPECT_TRUE(ev_wait(sk, &c, sim.serial, STM32_SSP_CMD_GONE, 1000));
 	EXPECT_NE(0, access(SSP_CLASS, F_OK));
 	nl_socket_free(sk);
 

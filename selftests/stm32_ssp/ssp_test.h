@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers of the stm32_ssp selftests: simulated chips (sspsim), the slot of
- * a chip in /sys/class/ssp, one wrapper per ioctl returning 0 or -errno,
+ * a chip in /sys/class/stm32_ssp, one wrapper per ioctl returning 0 or -errno,
  * and SSP licenses made with libssp for the certificate a chip gave.
  * Included once per test program (static functions).
  */
@@ -33,7 +33,7 @@
 #error "SSP_TOP (the repository) must be defined"
 #endif
 
-#define SSP_CLASS	"/sys/class/ssp"
+#define SSP_CLASS	"/sys/class/stm32_ssp"
 #define STAGE(s)	(1U << (s))
 
 struct sim {
@@ -102,7 +102,7 @@ static inline int read_file(const char *path, void *buf, size_t len)
 	return n < 0 ? -errno : (int)n;
 }
 
-/* Read /sys/class/ssp/sspN/ATTR without the newline. */
+/* Read /sys/class/stm32_ssp/sspN/ATTR without the newline. */
 static inline int slot_attr(int minor, const char *attr, char *buf, size_t len)
 {
 	char path[128];
@@ -244,66 +244,66 @@ static inline int ioc(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) ? -errno : 0;
 }
 
-static inline int ssp_info(int fd, struct ssp_info *i)
+static inline int ssp_info(int fd, struct stm32_ssp_info *i)
 {
 	memset(i, 0, sizeof(*i));
 	i->size = sizeof(*i);
-	return ioc(fd, SSP_IOC_GET_INFO, i);
+	return ioc(fd, STM32_SSP_IOC_GET_INFO, i);
 }
 
-static inline int ssp_phase(int fd, struct ssp_phase *p)
+static inline int ssp_phase(int fd, struct stm32_ssp_phase *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->size = sizeof(*p);
-	return ioc(fd, SSP_IOC_GET_PHASE, p);
+	return ioc(fd, STM32_SSP_IOC_GET_PHASE, p);
 }
 
 static inline int ssp_wait(int fd, unsigned int ms, unsigned int gen, unsigned int mask,
-		    struct ssp_wait *w)
+		    struct stm32_ssp_wait *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->size = sizeof(*w);
 	w->timeout_ms = ms;
 	w->min_generation = gen;
 	w->stage_mask = mask;
-	return ioc(fd, SSP_IOC_WAIT, w);
+	return ioc(fd, STM32_SSP_IOC_WAIT, w);
 }
 
 static inline int ssp_load(int fd, const void *img, size_t len, unsigned int phase)
 {
-	struct ssp_load_fw lf = {
+	struct stm32_ssp_load_fw lf = {
 		.size = sizeof(lf),
 		.data = (uintptr_t)img,
 		.len = (uint32_t)len,
 		.phase = phase,
 	};
 
-	return ioc(fd, SSP_IOC_LOAD_FW, &lf);
+	return ioc(fd, STM32_SSP_IOC_LOAD_FW, &lf);
 }
 
-static inline int ssp_cert(int fd, struct ssp_cert *c)
+static inline int ssp_cert(int fd, struct stm32_ssp_cert *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->size = sizeof(*c);
-	return ioc(fd, SSP_IOC_READ_CERT, c);
+	return ioc(fd, STM32_SSP_IOC_READ_CERT, c);
 }
 
 static inline int ssp_license(int fd, const void *blob, size_t len, uint32_t flags,
-		       struct ssp_license *l)
+		       struct stm32_ssp_license *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->size = sizeof(*l);
 	l->flags = flags;
 	l->data = (uintptr_t)blob;
 	l->len = (uint32_t)len;
-	return ioc(fd, SSP_IOC_SEND_LICENSE, l);
+	return ioc(fd, STM32_SSP_IOC_SEND_LICENSE, l);
 }
 
-static inline int ssp_recover(int fd, struct ssp_recover *r)
+static inline int ssp_recover(int fd, struct stm32_ssp_recover *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
-	return ioc(fd, SSP_IOC_RECOVER, r);
+	return ioc(fd, STM32_SSP_IOC_RECOVER, r);
 }
 
 /* ---- world: OEM key, signed test firmware ---- */
@@ -371,7 +371,7 @@ static inline void world_fini(void)
  * Package Creator's work, done here with libssp and a key/nonce the test
  * chooses. Returns the blob length or -errno.
  */
-static inline int make_blob(enum ssp_series series, const struct ssp_cert *cert,
+static inline int make_blob(enum ssp_series series, const struct stm32_ssp_cert *cert,
 		     const uint8_t *secrets, size_t secrets_len, uint32_t rma,
 		     uint8_t *blob, size_t max)
 {
@@ -428,7 +428,7 @@ int main(int argc, char **argv)							\
 {										\
 	int ret;								\
 										\
-	if (access("/sys/class/ssp", F_OK)) {					\
+	if (access("/sys/class/stm32_ssp", F_OK)) {					\
 		printf("1..0 # SKIP stm32_ssp is not loaded\n");		\
 		return KSFT_SKIP;						\
 	}									\

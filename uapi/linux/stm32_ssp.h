@@ -21,70 +21,70 @@
 #include <linux/types.h>
 
 /* Chip identifiers, from "@Device ID /0x%03X" in the product string. */
-#define SSP_CHIP_MP15		0x500
-#define SSP_CHIP_MP13		0x501
-#define SSP_CHIP_MP25		0x505
+#define STM32_SSP_CHIP_MP15		0x500
+#define STM32_SSP_CHIP_MP13		0x501
+#define STM32_SSP_CHIP_MP25		0x505
 
 /* ST DFU phase identifiers, from "/0xNN" in the alternate-setting names. */
-#define SSP_PHASE_FLASHLAYOUT	0x00
-#define SSP_PHASE_FSBL		0x01
-#define SSP_PHASE_VIRTUAL	0xf1
-#define SSP_PHASE_OTP		0xf2
-#define SSP_PHASE_SSP		0xf3
-#define SSP_PHASE_RESET		0xff
+#define STM32_SSP_PHASE_FLASHLAYOUT	0x00
+#define STM32_SSP_PHASE_FSBL		0x01
+#define STM32_SSP_PHASE_VIRTUAL	0xf1
+#define STM32_SSP_PHASE_OTP		0xf2
+#define STM32_SSP_PHASE_SSP		0xf3
+#define STM32_SSP_PHASE_RESET		0xff
 
 /* Longest GetPhase reply the driver reads (the upload is made with it). */
-#define SSP_PHASE_REPLY_MAX	512
-#define SSP_CERT_LEN		136
-#define SSP_LICENSE_LEN		136
-/* Longest license + payload blob accepted by SSP_IOC_SEND_LICENSE. */
-#define SSP_BLOB_MAX		4096
+#define STM32_SSP_PHASE_REPLY_MAX	512
+#define STM32_SSP_CERT_LEN		136
+#define STM32_SSP_LICENSE_LEN		136
+/* Longest license + payload blob accepted by STM32_SSP_IOC_SEND_LICENSE. */
+#define STM32_SSP_BLOB_MAX		4096
 /*
- * Longest image accepted by SSP_IOC_LOAD_FW, whatever the alternate's name
+ * Longest image accepted by STM32_SSP_IOC_LOAD_FW, whatever the alternate's name
  * advertises: the largest FSBL alternate of an STM32MP ROM (MP15
  * "@FSBL /0x01/1*1Me"); the image runs from SYSRAM (256 KiB on MP15,
  * 128 KiB on MP13), so a real one is far smaller.
  */
-#define SSP_IMAGE_MAX		(1024 * 1024)
+#define STM32_SSP_IMAGE_MAX		(1024 * 1024)
 
 /**
- * enum ssp_stage - which firmware answers on the chip's USB port
- * @SSP_STAGE_UNKNOWN: not known yet (device absent or not answering)
- * @SSP_STAGE_ROM: the boot ROM ("DFU in HS Mode @Device ID ...")
- * @SSP_STAGE_FSBL: a first-stage boot loader started by the ROM, e.g. the
+ * enum stm32_ssp_stage - which firmware answers on the chip's USB port
+ * @STM32_SSP_STAGE_UNKNOWN: not known yet (device absent or not answering)
+ * @STM32_SSP_STAGE_ROM: the boot ROM ("DFU in HS Mode @Device ID ...")
+ * @STM32_SSP_STAGE_FSBL: a first-stage boot loader started by the ROM, e.g. the
  *	TF-A SSP firmware ("DFU @Device ID ...")
  */
-enum ssp_stage {
-	SSP_STAGE_UNKNOWN = 0,
-	SSP_STAGE_ROM = 1,
-	SSP_STAGE_FSBL = 2,
+enum stm32_ssp_stage {
+	STM32_SSP_STAGE_UNKNOWN = 0,
+	STM32_SSP_STAGE_ROM = 1,
+	STM32_SSP_STAGE_FSBL = 2,
 };
 
 /**
- * enum ssp_state - life of a slot (one chip on one USB port)
- * @SSP_STATE_READY: the chip is attached and answers
- * @SSP_STATE_BOOTING: an image was started on the same USB device (MP15)
+ * enum stm32_ssp_state - life of a slot (one chip on one USB port)
+ * @STM32_SSP_STATE_READY: the chip is attached and answers
+ * @STM32_SSP_STATE_BOOTING: an image was started on the same USB device (MP15)
  *	and the driver waits for the new firmware to answer
- * @SSP_STATE_ABSENT: the chip left the bus (reset); the slot waits for it to
+ * @STM32_SSP_STATE_ABSENT: the chip left the bus (reset); the slot waits for it to
  *	come back on the same port with the same serial
- * @SSP_STATE_GONE: the slot has ended (grace period expired, another chip
+ * @STM32_SSP_STATE_GONE: the slot has ended (grace period expired, another chip
  *	on the port, module unload); only close() is useful now
  */
-enum ssp_state {
-	SSP_STATE_READY = 1,
-	SSP_STATE_BOOTING = 2,
-	SSP_STATE_ABSENT = 3,
-	SSP_STATE_GONE = 4,
+enum stm32_ssp_state {
+	STM32_SSP_STATE_READY = 1,
+	STM32_SSP_STATE_BOOTING = 2,
+	STM32_SSP_STATE_ABSENT = 3,
+	STM32_SSP_STATE_GONE = 4,
 };
 
 /**
- * struct ssp_info - what the driver knows of a slot (SSP_IOC_GET_INFO)
- * @size: in: sizeof(struct ssp_info) as userspace knows it
+ * struct stm32_ssp_info - what the driver knows of a slot (STM32_SSP_IOC_GET_INFO)
+ * @size: in: sizeof(struct stm32_ssp_info) as userspace knows it
  * @flags: in: must be zero
  * @chip_id: SSP_CHIP_* of the chip
  * @revision: revision ID from the product string
- * @stage: enum ssp_stage
- * @state: enum ssp_state
+ * @stage: enum stm32_ssp_stage
+ * @state: enum stm32_ssp_state
  * @generation: number of times the chip re-enumerated on this slot (0 at the
  *	first attach)
  * @seq: incremented on every change of @stage, @state or @generation
@@ -94,7 +94,7 @@ enum ssp_state {
  * @port_path: USB port path, e.g. "1-1.2", NUL-terminated
  * @product: current product string, NUL-terminated
  */
-struct ssp_info {
+struct stm32_ssp_info {
 	__u32 size;
 	__u32 flags;
 	__u32 chip_id;
@@ -110,13 +110,13 @@ struct ssp_info {
 	char product[128];
 };
 
-/* struct ssp_phase.result bits */
-#define SSP_PHASE_R_DETACH_REQ	_BITUL(0)	/* 10-byte reply asking for DETACH */
-#define SSP_PHASE_R_ERROR	_BITUL(1)	/* phase 0xff: message in reply[9..] */
+/* struct stm32_ssp_phase.result bits */
+#define STM32_SSP_PHASE_R_DETACH_REQ	_BITUL(0)	/* 10-byte reply asking for DETACH */
+#define STM32_SSP_PHASE_R_ERROR	_BITUL(1)	/* phase 0xff: message in reply[9..] */
 
 /**
- * struct ssp_phase - GetPhase: upload from the "@virtual /0xF1" alternate
- * @size: in: sizeof(struct ssp_phase)
+ * struct stm32_ssp_phase - GetPhase: upload from the "@virtual /0xF1" alternate
+ * @size: in: sizeof(struct stm32_ssp_phase)
  * @flags: in: must be zero
  * @phase: out: reply byte 0, the phase the chip expects next
  * @address: out: reply bytes 1-4 (little-endian on the wire)
@@ -126,7 +126,7 @@ struct ssp_info {
  * @reserved: must be zero
  * @reply: out: the raw reply
  */
-struct ssp_phase {
+struct stm32_ssp_phase {
 	__u32 size;
 	__u32 flags;
 	__u32 phase;
@@ -135,23 +135,23 @@ struct ssp_phase {
 	__u32 result;
 	__u32 reply_len;
 	__u32 reserved;
-	__u8 reply[SSP_PHASE_REPLY_MAX];
+	__u8 reply[STM32_SSP_PHASE_REPLY_MAX];
 };
 
 /**
- * struct ssp_load_fw - download an image to a phase's alternate and start it
- * @size: in: sizeof(struct ssp_load_fw)
+ * struct stm32_ssp_load_fw - download an image to a phase's alternate and start it
+ * @size: in: sizeof(struct stm32_ssp_load_fw)
  * @flags: in: must be zero
  * @data: in: pointer to the image (e.g. the signed TF-A SSP .stm32)
- * @len: in: image length, 1 .. the alternate's size, at most SSP_IMAGE_MAX
- * @phase: in: phase ID of the target alternate, normally SSP_PHASE_FSBL
+ * @len: in: image length, 1 .. the alternate's size, at most STM32_SSP_IMAGE_MAX
+ * @phase: in: phase ID of the target alternate, normally STM32_SSP_PHASE_FSBL
  *
- * Only valid in SSP_STAGE_ROM. On MP15 the ROM starts the image on the same
- * USB device: the slot goes to SSP_STATE_BOOTING, then to SSP_STATE_READY in
- * SSP_STAGE_FSBL. On MP13 the driver sends DFU_DETACH and the chip
- * re-enumerates. Either way, wait for the new stage with SSP_IOC_WAIT.
+ * Only valid in STM32_SSP_STAGE_ROM. On MP15 the ROM starts the image on the same
+ * USB device: the slot goes to STM32_SSP_STATE_BOOTING, then to STM32_SSP_STATE_READY in
+ * STM32_SSP_STAGE_FSBL. On MP13 the driver sends DFU_DETACH and the chip
+ * re-enumerates. Either way, wait for the new stage with STM32_SSP_IOC_WAIT.
  */
-struct ssp_load_fw {
+struct stm32_ssp_load_fw {
 	__u32 size;
 	__u32 flags;
 	__u64 data;
@@ -160,42 +160,42 @@ struct ssp_load_fw {
 };
 
 /**
- * struct ssp_cert - the chip certificate, uploaded from the SSP alternate
- * @size: in: sizeof(struct ssp_cert)
+ * struct stm32_ssp_cert - the chip certificate, uploaded from the SSP alternate
+ * @size: in: sizeof(struct stm32_ssp_cert)
  * @flags: in: must be zero
  * @address: out: certificate RAM address from the 9-byte reply header
- * @cert_len: out: SSP_CERT_LEN
+ * @cert_len: out: STM32_SSP_CERT_LEN
  * @cert: out: the certificate
  */
-struct ssp_cert {
+struct stm32_ssp_cert {
 	__u32 size;
 	__u32 flags;
 	__u32 address;
 	__u32 cert_len;
-	__u8 cert[SSP_CERT_LEN];
+	__u8 cert[STM32_SSP_CERT_LEN];
 };
 
-/* struct ssp_license.flags */
-#define SSP_LICENSE_F_NO_DETACH	_BITUL(0)	/* do not answer a detach request */
+/* struct stm32_ssp_license.flags */
+#define STM32_SSP_LICENSE_F_NO_DETACH	_BITUL(0)	/* do not answer a detach request */
 
-/* struct ssp_license.result bits */
-#define SSP_LICENSE_R_DETACHED	_BITUL(0)	/* the driver sent DFU_DETACH */
+/* struct stm32_ssp_license.result bits */
+#define STM32_SSP_LICENSE_R_DETACHED	_BITUL(0)	/* the driver sent DFU_DETACH */
 
 /**
- * struct ssp_license - send license + payload on the SSP alternate
- * @size: in: sizeof(struct ssp_license)
+ * struct stm32_ssp_license - send license + payload on the SSP alternate
+ * @size: in: sizeof(struct stm32_ssp_license)
  * @flags: in: SSP_LICENSE_F_* bits, others zero
  * @data: in: pointer to license (136 bytes) followed by the payload
- * @len: in: total length, SSP_LICENSE_LEN + 1 .. SSP_BLOB_MAX
+ * @len: in: total length, STM32_SSP_LICENSE_LEN + 1 .. STM32_SSP_BLOB_MAX
  * @result: out: SSP_LICENSE_R_* bits
  * @phase: out: phase of the GetPhase made after manifestation
  * @address: out: address of that GetPhase reply
  *
  * The driver downloads the blob in wTransferSize blocks, manifests it, reads
  * GetPhase and, when the chip asks for it, sends DFU_DETACH (the chip then
- * resets: wait for the next generation with SSP_IOC_WAIT).
+ * resets: wait for the next generation with STM32_SSP_IOC_WAIT).
  */
-struct ssp_license {
+struct stm32_ssp_license {
 	__u32 size;
 	__u32 flags;
 	__u64 data;
@@ -206,8 +206,8 @@ struct ssp_license {
 };
 
 /**
- * struct ssp_wait - wait until the slot is ready in a given generation/stage
- * @size: in: sizeof(struct ssp_wait)
+ * struct stm32_ssp_wait - wait until the slot is ready in a given generation/stage
+ * @size: in: sizeof(struct stm32_ssp_wait)
  * @flags: in: must be zero
  * @timeout_ms: in: how long to wait; 0 checks once without sleeping
  * @min_generation: in: wait until generation >= this
@@ -216,9 +216,9 @@ struct ssp_license {
  * @stage: out: stage when the call returned
  * @state: out: state when the call returned
  *
- * Returns 0 when the slot is SSP_STATE_READY and both conditions hold.
+ * Returns 0 when the slot is STM32_SSP_STATE_READY and both conditions hold.
  */
-struct ssp_wait {
+struct stm32_ssp_wait {
 	__u32 size;
 	__u32 flags;
 	__u32 timeout_ms;
@@ -230,8 +230,8 @@ struct ssp_wait {
 };
 
 /**
- * struct ssp_recover - bring the DFU state machine back to dfuIDLE
- * @size: in: sizeof(struct ssp_recover)
+ * struct stm32_ssp_recover - bring the DFU state machine back to dfuIDLE
+ * @size: in: sizeof(struct stm32_ssp_recover)
  * @flags: in: must be zero
  * @state_before: out: DFU bState before recovery
  * @status_before: out: DFU bStatus before recovery
@@ -240,7 +240,7 @@ struct ssp_wait {
  *
  * CLRSTATUS from dfuERROR, ABORT from the other states that allow it.
  */
-struct ssp_recover {
+struct stm32_ssp_recover {
 	__u32 size;
 	__u32 flags;
 	__u32 state_before;
@@ -249,69 +249,69 @@ struct ssp_recover {
 	__u32 reserved;
 };
 
-#define SSP_IOC_MAGIC		0xBA
-#define SSP_IOC_GET_INFO	_IOWR(SSP_IOC_MAGIC, 0x00, struct ssp_info)
-#define SSP_IOC_GET_PHASE	_IOWR(SSP_IOC_MAGIC, 0x01, struct ssp_phase)
-#define SSP_IOC_LOAD_FW		_IOW(SSP_IOC_MAGIC, 0x02, struct ssp_load_fw)
-#define SSP_IOC_READ_CERT	_IOWR(SSP_IOC_MAGIC, 0x03, struct ssp_cert)
-#define SSP_IOC_SEND_LICENSE	_IOWR(SSP_IOC_MAGIC, 0x04, struct ssp_license)
-#define SSP_IOC_WAIT		_IOWR(SSP_IOC_MAGIC, 0x05, struct ssp_wait)
-#define SSP_IOC_DETACH		_IO(SSP_IOC_MAGIC, 0x06)
-#define SSP_IOC_RECOVER		_IOWR(SSP_IOC_MAGIC, 0x07, struct ssp_recover)
+#define STM32_SSP_IOC_MAGIC		0xBA
+#define STM32_SSP_IOC_GET_INFO	_IOWR(STM32_SSP_IOC_MAGIC, 0x00, struct stm32_ssp_info)
+#define STM32_SSP_IOC_GET_PHASE	_IOWR(STM32_SSP_IOC_MAGIC, 0x01, struct stm32_ssp_phase)
+#define STM32_SSP_IOC_LOAD_FW		_IOW(STM32_SSP_IOC_MAGIC, 0x02, struct stm32_ssp_load_fw)
+#define STM32_SSP_IOC_READ_CERT	_IOWR(STM32_SSP_IOC_MAGIC, 0x03, struct stm32_ssp_cert)
+#define STM32_SSP_IOC_SEND_LICENSE	_IOWR(STM32_SSP_IOC_MAGIC, 0x04, struct stm32_ssp_license)
+#define STM32_SSP_IOC_WAIT		_IOWR(STM32_SSP_IOC_MAGIC, 0x05, struct stm32_ssp_wait)
+#define STM32_SSP_IOC_DETACH		_IO(STM32_SSP_IOC_MAGIC, 0x06)
+#define STM32_SSP_IOC_RECOVER		_IOWR(STM32_SSP_IOC_MAGIC, 0x07, struct stm32_ssp_recover)
 
 /* Generic netlink family "stm32_ssp", multicast group "events". */
-#define SSP_GENL_NAME		"stm32_ssp"
-#define SSP_GENL_VERSION	1
-#define SSP_GENL_MCGRP_EVENTS	"events"
+#define STM32_SSP_GENL_NAME		"stm32_ssp"
+#define STM32_SSP_GENL_VERSION	1
+#define STM32_SSP_GENL_MCGRP_EVENTS	"events"
 
 /**
- * enum ssp_genl_cmd - generic netlink commands and events
- * @SSP_CMD_GET_DEVICE: doit (by SSP_A_MINOR) or dump of all slots
- * @SSP_CMD_NEW: event: a new slot (first attach of a chip on a port)
- * @SSP_CMD_REATTACH: event: the chip of a slot re-enumerated
- * @SSP_CMD_STATE: event: stage or state of a slot changed
- * @SSP_CMD_GONE: event: a slot ended
+ * enum stm32_ssp_genl_cmd - generic netlink commands and events
+ * @STM32_SSP_CMD_GET_DEVICE: doit (by STM32_SSP_A_MINOR) or dump of all slots
+ * @STM32_SSP_CMD_NEW: event: a new slot (first attach of a chip on a port)
+ * @STM32_SSP_CMD_REATTACH: event: the chip of a slot re-enumerated
+ * @STM32_SSP_CMD_STATE: event: stage or state of a slot changed
+ * @STM32_SSP_CMD_GONE: event: a slot ended
  */
-enum ssp_genl_cmd {
-	SSP_CMD_UNSPEC,
-	SSP_CMD_GET_DEVICE,
-	SSP_CMD_NEW,
-	SSP_CMD_REATTACH,
-	SSP_CMD_STATE,
-	SSP_CMD_GONE,
-	__SSP_CMD_MAX,
+enum stm32_ssp_genl_cmd {
+	STM32_SSP_CMD_UNSPEC,
+	STM32_SSP_CMD_GET_DEVICE,
+	STM32_SSP_CMD_NEW,
+	STM32_SSP_CMD_REATTACH,
+	STM32_SSP_CMD_STATE,
+	STM32_SSP_CMD_GONE,
+	STM32___SSP_CMD_MAX,
 };
 
-#define SSP_CMD_MAX (__SSP_CMD_MAX - 1)
+#define STM32_SSP_CMD_MAX (STM32___SSP_CMD_MAX - 1)
 
 /**
- * enum ssp_genl_attr - attributes of every message: one slot each
- * @SSP_A_MINOR: u32, N of /dev/sspN
- * @SSP_A_DEVNAME: string, "sspN"
- * @SSP_A_SERIAL: string, USB serial (chip UID)
- * @SSP_A_PORT: string, USB port path
- * @SSP_A_CHIP_ID: u32, SSP_CHIP_*
- * @SSP_A_REVISION: u32
- * @SSP_A_STAGE: u32, enum ssp_stage
- * @SSP_A_STATE: u32, enum ssp_state
- * @SSP_A_GENERATION: u32
- * @SSP_A_SEQ: u32
+ * enum stm32_ssp_genl_attr - attributes of every message: one slot each
+ * @STM32_SSP_A_MINOR: u32, N of /dev/sspN
+ * @STM32_SSP_A_DEVNAME: string, "sspN"
+ * @STM32_SSP_A_SERIAL: string, USB serial (chip UID)
+ * @STM32_SSP_A_PORT: string, USB port path
+ * @STM32_SSP_A_CHIP_ID: u32, SSP_CHIP_*
+ * @STM32_SSP_A_REVISION: u32
+ * @STM32_SSP_A_STAGE: u32, enum stm32_ssp_stage
+ * @STM32_SSP_A_STATE: u32, enum stm32_ssp_state
+ * @STM32_SSP_A_GENERATION: u32
+ * @STM32_SSP_A_SEQ: u32
  */
-enum ssp_genl_attr {
-	SSP_A_UNSPEC,
-	SSP_A_MINOR,
-	SSP_A_DEVNAME,
-	SSP_A_SERIAL,
-	SSP_A_PORT,
-	SSP_A_CHIP_ID,
-	SSP_A_REVISION,
-	SSP_A_STAGE,
-	SSP_A_STATE,
-	SSP_A_GENERATION,
-	SSP_A_SEQ,
-	__SSP_A_MAX,
+enum stm32_ssp_genl_attr {
+	STM32_SSP_A_UNSPEC,
+	STM32_SSP_A_MINOR,
+	STM32_SSP_A_DEVNAME,
+	STM32_SSP_A_SERIAL,
+	STM32_SSP_A_PORT,
+	STM32_SSP_A_CHIP_ID,
+	STM32_SSP_A_REVISION,
+	STM32_SSP_A_STAGE,
+	STM32_SSP_A_STATE,
+	STM32_SSP_A_GENERATION,
+	STM32_SSP_A_SEQ,
+	STM32___SSP_A_MAX,
 };
 
-#define SSP_A_MAX (__SSP_A_MAX - 1)
+#define STM32_SSP_A_MAX (STM32___SSP_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_STM32_SSP_H */

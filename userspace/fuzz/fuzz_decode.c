@@ -43,27 +43,27 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-static void check_phase_of(const struct ssp_phase *ph, const uint8_t *b, int len)
+static void check_phase_of(const struct stm32_ssp_phase *ph, const uint8_t *b, int len)
 {
 	uint32_t want = 0;
 	int i;
 
 	FUZZ_CHECK(ph->reply_len == (uint32_t)len);
 	FUZZ_CHECK(!memcmp(ph->reply, b, len));
-	for (i = len; i < SSP_PHASE_REPLY_MAX; i++)
+	for (i = len; i < STM32_SSP_PHASE_REPLY_MAX; i++)
 		FUZZ_CHECK(ph->reply[i] == 0xA5);	/* nothing written past len */
 	FUZZ_CHECK(ph->phase == b[0] && ph->address == le32(b + 1) &&
 		   ph->offset == le32(b + 5));
 	if (len == 10 && b[9] == 1 && b[0] == 0 && le32(b + 1) == 0xffffffff)
-		want |= SSP_PHASE_R_DETACH_REQ;
-	if (b[0] == SSP_PHASE_RESET)
-		want |= SSP_PHASE_R_ERROR;
+		want |= STM32_SSP_PHASE_R_DETACH_REQ;
+	if (b[0] == STM32_SSP_PHASE_RESET)
+		want |= STM32_SSP_PHASE_R_ERROR;
 	FUZZ_CHECK(ph->result == want);
 	FUZZ_CHECK(ph->size == 0x11111111 && ph->flags == 0x22222222 &&
 		   ph->reserved == 0x33333333);	/* input fields untouched */
 }
 
-static void phase_init(struct ssp_phase *ph)
+static void phase_init(struct stm32_ssp_phase *ph)
 {
 	memset(ph, 0xA5, sizeof(*ph));
 	ph->size = 0x11111111;
@@ -75,7 +75,7 @@ static void phase_init(struct ssp_phase *ph)
 static void detach_round_trip(const uint8_t *off4)
 {
 	static const int key[] = { 0, 1, 2, 3, 4, 9 };
-	struct ssp_phase *ph = malloc(sizeof(*ph));
+	struct stm32_ssp_phase *ph = malloc(sizeof(*ph));
 	uint8_t req[10] = { 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1 };
 	size_t k;
 
@@ -83,14 +83,14 @@ static void detach_round_trip(const uint8_t *off4)
 	memcpy(req + 5, off4, 4);
 	phase_init(ph);
 	FUZZ_CHECK(ssp_phase_decode(ph, req, sizeof(req)) == 0);
-	FUZZ_CHECK(ph->result == SSP_PHASE_R_DETACH_REQ && ph->phase == 0 &&
+	FUZZ_CHECK(ph->result == STM32_SSP_PHASE_R_DETACH_REQ && ph->phase == 0 &&
 		   ph->address == 0xffffffff && ph->offset == le32(off4) &&
 		   ph->reply_len == 10);
 	for (k = 0; k < sizeof(key) / sizeof(key[0]); k++) {
 		req[key[k]] ^= 0x01;
 		phase_init(ph);
 		FUZZ_CHECK(ssp_phase_decode(ph, req, sizeof(req)) == 0);
-		FUZZ_CHECK(!(ph->result & SSP_PHASE_R_DETACH_REQ));
+		FUZZ_CHECK(!(ph->result & STM32_SSP_PHASE_R_DETACH_REQ));
 		req[key[k]] ^= 0x01;
 	}
 	/* One byte more or less: not a detach request either. */
@@ -101,9 +101,9 @@ static void detach_round_trip(const uint8_t *off4)
 
 static void phase(const uint8_t *b, int len)
 {
-	struct ssp_phase *ph = malloc(sizeof(*ph));
-	struct ssp_phase *in = malloc(sizeof(*in));
-	struct ssp_phase *before = malloc(sizeof(*before));
+	struct stm32_ssp_phase *ph = malloc(sizeof(*ph));
+	struct stm32_ssp_phase *in = malloc(sizeof(*in));
+	struct stm32_ssp_phase *before = malloc(sizeof(*before));
 	uint8_t off4[4] = { 0 };
 	int ret;
 
@@ -111,7 +111,7 @@ static void phase(const uint8_t *b, int len)
 	phase_init(ph);
 	*before = *ph;
 	ret = ssp_phase_decode(ph, b, len);
-	if (len < 9 || len > SSP_PHASE_REPLY_MAX) {
+	if (len < 9 || len > STM32_SSP_PHASE_REPLY_MAX) {
 		FUZZ_CHECK(ret == -EPROTO);
 		FUZZ_CHECK(!memcmp(ph, before, sizeof(*ph)));
 	} else {
@@ -132,7 +132,7 @@ static void phase(const uint8_t *b, int len)
 
 static void cert(const uint8_t *b, int len)
 {
-	struct ssp_cert c, before;
+	struct stm32_ssp_cert c, before;
 	int ret;
 
 	memset(&c, 0x5A, sizeof(c));
@@ -147,8 +147,8 @@ static void cert(const uint8_t *b, int len)
 		return;
 	}
 	FUZZ_CHECK(ret == 0);
-	FUZZ_CHECK(c.address == le32(b + 1) && c.cert_len == SSP_CERT_LEN);
-	FUZZ_CHECK(!memcmp(c.cert, b + 9, SSP_CERT_LEN));
+	FUZZ_CHECK(c.address == le32(b + 1) && c.cert_len == STM32_SSP_CERT_LEN);
+	FUZZ_CHECK(!memcmp(c.cert, b + 9, STM32_SSP_CERT_LEN));
 	FUZZ_CHECK(c.size == before.size && c.flags == before.flags);
 }
 

@@ -44,15 +44,15 @@ static void product(const char *s)
 		FUZZ_CHECK(ret == -ENODEV);
 		return;
 	}
-	FUZZ_CHECK(id.chip_id == SSP_CHIP_MP15 || id.chip_id == SSP_CHIP_MP13 ||
-		   id.chip_id == SSP_CHIP_MP25);
+	FUZZ_CHECK(id.chip_id == STM32_SSP_CHIP_MP15 || id.chip_id == STM32_SSP_CHIP_MP13 ||
+		   id.chip_id == STM32_SSP_CHIP_MP25);
 	FUZZ_CHECK(id.revision <= 0xFFFF);
-	if (id.stage == SSP_STAGE_ROM)
+	if (id.stage == STM32_SSP_STAGE_ROM)
 		FUZZ_CHECK(!strncmp(s, "DFU in ", 7));
 	else
-		FUZZ_CHECK(id.stage == SSP_STAGE_FSBL && !strncmp(s, "DFU @Device ID /0x", 18));
+		FUZZ_CHECK(id.stage == STM32_SSP_STAGE_FSBL && !strncmp(s, "DFU @Device ID /0x", 18));
 	snprintf(canon, sizeof(canon), "%s@Device ID /0x%03X, @Revision ID /0x%04X",
-		 id.stage == SSP_STAGE_ROM ? "DFU in HS Mode " : "DFU ", id.chip_id, id.revision);
+		 id.stage == STM32_SSP_STAGE_ROM ? "DFU in HS Mode " : "DFU ", id.chip_id, id.revision);
 	memset(&back, 0, sizeof(back));
 	FUZZ_CHECK(ssp_parse_product(canon, &back) == 0);
 	FUZZ_CHECK(back.chip_id == id.chip_id && back.revision == id.revision &&
@@ -110,6 +110,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(a && a->phase == id.alts[i].phase && a <= &id.alts[i]);
 	}
-	FUZZ_CHECK(ssp_stage_str(id.stage)[0] && ssp_state_str(SSP_STATE_ABSENT)[0]);
+	FUZZ_CHECK(ssp_stage_str(id.stage)[0] && ssp_state_str(STM32_SSP_STATE_ABSENT)[0]);
 	return 0;
 }

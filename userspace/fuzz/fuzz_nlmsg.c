@@ -48,7 +48,7 @@ static void one(struct nl_msg *msg, const struct nlmsghdr *hdr)
 	FUZZ_CHECK(cmd == ((const struct genlmsghdr *)nlmsg_data(hdr))->cmd);
 	check_entry(&d);
 	if (!nla_find(genlmsg_attrdata(nlmsg_data(hdr), 0),
-		      genlmsg_attrlen(nlmsg_data(hdr), 0), SSP_A_DEVNAME)) {
+		      genlmsg_attrlen(nlmsg_data(hdr), 0), STM32_SSP_A_DEVNAME)) {
 		char name[16];
 
 		/* No name in the message: the minor's. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The GetPhase reply as userspace reads it (struct ssp_phase from the
+ * The GetPhase reply as userspace reads it (struct stm32_ssp_phase from the
  * driver, its reply bytes straight from the chip): ssp_prov_classify(), and
  * the stage machine ssp_prov_decide() driven by the fuzzed observations.
  *
@@ -32,7 +32,7 @@ static uint8_t take(const uint8_t **p, size_t *left)
 	return *(*p)++;
 }
 
-static enum ssp_phase_kind classify(enum ssp_series series, const struct ssp_phase *ph,
+static enum ssp_phase_kind classify(enum ssp_series series, const struct stm32_ssp_phase *ph,
 				    size_t msg_len)
 {
 	char *msg = malloc(msg_len);	/* exactly msg_len: ASan catches a byte more */
@@ -46,7 +46,7 @@ static enum ssp_phase_kind classify(enum ssp_series series, const struct ssp_pha
 	for (size_t i = 0; i < n; i++)
 		FUZZ_CHECK(msg[i] >= 0x20 && msg[i] < 0x7f);
 	FUZZ_CHECK(k <= SSP_PK_UNEXPECTED);
-	if (ph->phase == SSP_PHASE_RESET)
+	if (ph->phase == STM32_SSP_PHASE_RESET)
 		FUZZ_CHECK(k == SSP_PK_PROVISIONING || k == SSP_PK_CLOSED || k == SSP_PK_ERROR);
 	if (k == SSP_PK_PROVISIONING)
 		FUZZ_CHECK(!strcmp(msg, "Provisioning"));
@@ -60,7 +60,7 @@ static enum ssp_phase_kind classify(enum ssp_series series, const struct ssp_pha
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ssp_phase ph;
+	static struct stm32_ssp_phase ph;
 	const uint8_t *p = data;
 	size_t left = size, msg_len, rlen;
 	enum ssp_series series;
@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ph.result = take(&p, &left);
 	ph.reply_len = take(&p, &left);
 	ph.reply_len |= (uint32_t)take(&p, &left) << 8;
-	rlen = left < SSP_PHASE_REPLY_MAX ? left : SSP_PHASE_REPLY_MAX;
+	rlen = left < STM32_SSP_PHASE_REPLY_MAX ? left : STM32_SSP_PHASE_REPLY_MAX;
 	if (ph.reply_len < rlen)
 		rlen = ph.reply_len;
 	memcpy(ph.reply, p, rlen);

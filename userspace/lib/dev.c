@@ -171,13 +171,13 @@ static int ioc(struct ssp_dev *d, unsigned long req, void *arg, const char *what
 	return 0;
 }
 
-int ssp_dev_info(struct ssp_dev *d, struct ssp_info *info, struct ssp_err *e)
+int ssp_dev_info(struct ssp_dev *d, struct stm32_ssp_info *info, struct ssp_err *e)
 {
 	int ret;
 
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	ret = ioc(d, SSP_IOC_GET_INFO, info, "GET_INFO", e);
+	ret = ioc(d, STM32_SSP_IOC_GET_INFO, info, "GET_INFO", e);
 	if (ret)
 		return ret;
 	/* The strings come from the kernel, but terminate them anyway. */
@@ -187,25 +187,25 @@ int ssp_dev_info(struct ssp_dev *d, struct ssp_info *info, struct ssp_err *e)
 	return 0;
 }
 
-int ssp_dev_get_phase(struct ssp_dev *d, struct ssp_phase *ph, struct ssp_err *e)
+int ssp_dev_get_phase(struct ssp_dev *d, struct stm32_ssp_phase *ph, struct ssp_err *e)
 {
 	int ret;
 
 	memset(ph, 0, sizeof(*ph));
 	ph->size = sizeof(*ph);
-	ret = ioc(d, SSP_IOC_GET_PHASE, ph, "GetPhase", e);
+	ret = ioc(d, STM32_SSP_IOC_GET_PHASE, ph, "GetPhase", e);
 	if (ret)
 		return ret;
-	if (ph->reply_len < 9 || ph->reply_len > SSP_PHASE_REPLY_MAX)
+	if (ph->reply_len < 9 || ph->reply_len > STM32_SSP_PHASE_REPLY_MAX)
 		return ssp_errf(e, -EPROTO, "%s: GetPhase reply length %u out of range 9..%u",
-				d->name, ph->reply_len, SSP_PHASE_REPLY_MAX);
+				d->name, ph->reply_len, STM32_SSP_PHASE_REPLY_MAX);
 	return 0;
 }
 
 int ssp_dev_load_fw(struct ssp_dev *d, const void *fw, size_t len, unsigned int phase,
 		    struct ssp_err *e)
 {
-	struct ssp_load_fw lf = {
+	struct stm32_ssp_load_fw lf = {
 		.size = sizeof(lf),
 		.data = (uintptr_t)fw,
 		.len = (uint32_t)len,
@@ -214,47 +214,47 @@ int ssp_dev_load_fw(struct ssp_dev *d, const void *fw, size_t len, unsigned int 
 
 	if (len == 0 || len > UINT32_MAX)
 		return ssp_errf(e, -EINVAL, "%s: firmware length %zu out of range", d->name, len);
-	return ioc(d, SSP_IOC_LOAD_FW, &lf, "loading the SSP firmware", e);
+	return ioc(d, STM32_SSP_IOC_LOAD_FW, &lf, "loading the SSP firmware", e);
 }
 
-int ssp_dev_read_cert(struct ssp_dev *d, struct ssp_cert *cert, struct ssp_err *e)
+int ssp_dev_read_cert(struct ssp_dev *d, struct stm32_ssp_cert *cert, struct ssp_err *e)
 {
 	int ret;
 
 	memset(cert, 0, sizeof(*cert));
 	cert->size = sizeof(*cert);
-	ret = ioc(d, SSP_IOC_READ_CERT, cert, "reading the chip certificate", e);
+	ret = ioc(d, STM32_SSP_IOC_READ_CERT, cert, "reading the chip certificate", e);
 	if (ret)
 		return ret;
-	if (cert->cert_len != SSP_CERT_LEN)
+	if (cert->cert_len != STM32_SSP_CERT_LEN)
 		return ssp_errf(e, -EPROTO, "%s: certificate length %u, expected %u",
-				d->name, cert->cert_len, SSP_CERT_LEN);
+				d->name, cert->cert_len, STM32_SSP_CERT_LEN);
 	return 0;
 }
 
 int ssp_dev_send_license(struct ssp_dev *d, const void *blob, size_t len, uint32_t flags,
-			 struct ssp_license *lic, struct ssp_err *e)
+			 struct stm32_ssp_license *lic, struct ssp_err *e)
 {
-	if (len <= SSP_LICENSE_LEN || len > SSP_BLOB_MAX)
+	if (len <= STM32_SSP_LICENSE_LEN || len > STM32_SSP_BLOB_MAX)
 		return ssp_errf(e, -EINVAL, "%s: license+payload length %zu out of range %u..%u",
-				d->name, len, SSP_LICENSE_LEN + 1, SSP_BLOB_MAX);
+				d->name, len, STM32_SSP_LICENSE_LEN + 1, STM32_SSP_BLOB_MAX);
 	memset(lic, 0, sizeof(*lic));
 	lic->size = sizeof(*lic);
 	lic->flags = flags;
 	lic->data = (uintptr_t)blob;
 	lic->len = (uint32_t)len;
-	return ioc(d, SSP_IOC_SEND_LICENSE, lic, "sending license and secrets", e);
+	return ioc(d, STM32_SSP_IOC_SEND_LICENSE, lic, "sending license and secrets", e);
 }
 
 int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_generation,
-		 unsigned int stage_mask, struct ssp_wait *w, struct ssp_err *e)
+		 unsigned int stage_mask, struct stm32_ssp_wait *w, struct ssp_err *e)
 {
 	memset(w, 0, sizeof(*w));
 	w->size = sizeof(*w);
 	w->timeout_ms = timeout_ms;
 	w->min_generation = min_generation;
 	w->stage_mask = stage_mask;
-	if (ioctl(d->fd, SSP_IOC_WAIT, w) == 0)
+	if (ioctl(d->fd, STM32_SSP_IOC_WAIT, w) == 0)
 		return 0;
 	if (errno == ETIMEDOUT)
 		return ssp_errf(e, -ETIMEDOUT,
@@ -267,22 +267,22 @@ int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_ge
 
 int ssp_dev_detach(struct ssp_dev *d, struct ssp_err *e)
 {
-	return ioc(d, SSP_IOC_DETACH, NULL, "DFU_DETACH", e);
+	return ioc(d, STM32_SSP_IOC_DETACH, NULL, "DFU_DETACH", e);
 }
 
-int ssp_dev_recover(struct ssp_dev *d, struct ssp_recover *r, struct ssp_err *e)
+int ssp_dev_recover(struct ssp_dev *d, struct stm32_ssp_recover *r, struct ssp_err *e)
 {
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
-	return ioc(d, SSP_IOC_RECOVER, r, "DFU recovery", e);
+	return ioc(d, STM32_SSP_IOC_RECOVER, r, "DFU recovery", e);
 }
 
 const char *ssp_stage_name(unsigned int stage)
 {
 	switch (stage) {
-	case SSP_STAGE_ROM:
+	case STM32_SSP_STAGE_ROM:
 		return "rom";
-	case SSP_STAGE_FSBL:
+	case STM32_SSP_STAGE_FSBL:
 		return "fsbl";
 	default:
 		return "unknown";
@@ -292,13 +292,13 @@ const char *ssp_stage_name(unsigned int stage)
 const char *ssp_state_name(unsigned int state)
 {
 	switch (state) {
-	case SSP_STATE_READY:
+	case STM32_SSP_STATE_READY:
 		return "ready";
-	case SSP_STATE_BOOTING:
+	case STM32_SSP_STATE_BOOTING:
 		return "booting";
-	case SSP_STATE_ABSENT:
+	case STM32_SSP_STATE_ABSENT:
 		return "absent";
-	case SSP_STATE_GONE:
+	case STM32_SSP_STATE_GONE:
 		return "gone";
 	default:
 		return "unknown";
@@ -308,11 +308,11 @@ const char *ssp_state_name(unsigned int state)
 const char *ssp_chip_name(unsigned int chip_id)
 {
 	switch (chip_id) {
-	case SSP_CHIP_MP15:
+	case STM32_SSP_CHIP_MP15:
 		return "STM32MP15";
-	case SSP_CHIP_MP13:
+	case STM32_SSP_CHIP_MP13:
 		return "STM32MP13";
-	case SSP_CHIP_MP25:
+	case STM32_SSP_CHIP_MP25:
 		return "STM32MP25";
 	default:
 		return "unknown";
@@ -322,10 +322,10 @@ const char *ssp_chip_name(unsigned int chip_id)
 int ssp_series_of_chip(unsigned int chip_id, enum ssp_series *series)
 {
 	switch (chip_id) {
-	case SSP_CHIP_MP15:
+	case STM32_SSP_CHIP_MP15:
 		*series = SSP_SERIES_MP15;
 		return 0;
-	case SSP_CHIP_MP13:
+	case STM32_SSP_CHIP_MP13:
 		*series = SSP_SERIES_MP13;
 		return 0;
 	default:

@@ -16,7 +16,7 @@
 #include "err.h"
 #include "profile.h"
 
-#define SSP_DEV_CLASS_DIR	"/sys/class/ssp"
+#define SSP_DEV_CLASS_DIR	"/sys/class/stm32_ssp"
 
 struct ssp_dev {
 	int fd;
@@ -26,26 +26,26 @@ struct ssp_dev {
 
 /*
  * Accepts "sspN", "/dev/sspN" or a chip serial (looked up in
- * /sys/class/ssp/ * /serial); writes "/dev/sspN" to path.
+ * /sys/class/stm32_ssp/ * /serial); writes "/dev/sspN" to path.
  */
 int ssp_dev_resolve(const char *arg, char *path, size_t len, struct ssp_err *e);
 /* Resolve and open (read-write when rw, else read-only). */
 int ssp_dev_open(const char *arg, int rw, struct ssp_dev *d, struct ssp_err *e);
 void ssp_dev_close(struct ssp_dev *d);
 
-int ssp_dev_info(struct ssp_dev *d, struct ssp_info *info, struct ssp_err *e);
-int ssp_dev_get_phase(struct ssp_dev *d, struct ssp_phase *ph, struct ssp_err *e);
+int ssp_dev_info(struct ssp_dev *d, struct stm32_ssp_info *info, struct ssp_err *e);
+int ssp_dev_get_phase(struct ssp_dev *d, struct stm32_ssp_phase *ph, struct ssp_err *e);
 int ssp_dev_load_fw(struct ssp_dev *d, const void *fw, size_t len, unsigned int phase,
 		    struct ssp_err *e);
-int ssp_dev_read_cert(struct ssp_dev *d, struct ssp_cert *cert, struct ssp_err *e);
+int ssp_dev_read_cert(struct ssp_dev *d, struct stm32_ssp_cert *cert, struct ssp_err *e);
 /* blob = license || payload; lic->result/phase/address filled on success. */
 int ssp_dev_send_license(struct ssp_dev *d, const void *blob, size_t len, uint32_t flags,
-			 struct ssp_license *lic, struct ssp_err *e);
+			 struct stm32_ssp_license *lic, struct ssp_err *e);
 /* -ETIMEDOUT when the conditions did not hold in time; w is filled either way. */
 int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_generation,
-		 unsigned int stage_mask, struct ssp_wait *w, struct ssp_err *e);
+		 unsigned int stage_mask, struct stm32_ssp_wait *w, struct ssp_err *e);
 int ssp_dev_detach(struct ssp_dev *d, struct ssp_err *e);
-int ssp_dev_recover(struct ssp_dev *d, struct ssp_recover *r, struct ssp_err *e);
+int ssp_dev_recover(struct ssp_dev *d, struct stm32_ssp_recover *r, struct ssp_err *e);
 
 /* One line of a sysfs attribute (DIR/NAME) without its newline; 0 or -errno. */
 int ssp_sysfs_attr(const char *dir, const char *name, char *buf, size_t len);

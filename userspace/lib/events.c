@@ -15,31 +15,31 @@
 #include "dev.h"
 #include "events.h"
 
-static const struct nla_policy attr_policy[SSP_A_MAX + 1] = {
-	[SSP_A_MINOR] = { .type = NLA_U32 },
-	[SSP_A_DEVNAME] = { .type = NLA_STRING, .maxlen = 16 },
-	[SSP_A_SERIAL] = { .type = NLA_STRING, .maxlen = 32 },
-	[SSP_A_PORT] = { .type = NLA_STRING, .maxlen = 32 },
-	[SSP_A_CHIP_ID] = { .type = NLA_U32 },
-	[SSP_A_REVISION] = { .type = NLA_U32 },
-	[SSP_A_STAGE] = { .type = NLA_U32 },
-	[SSP_A_STATE] = { .type = NLA_U32 },
-	[SSP_A_GENERATION] = { .type = NLA_U32 },
-	[SSP_A_SEQ] = { .type = NLA_U32 },
+static const struct nla_policy attr_policy[STM32_SSP_A_MAX + 1] = {
+	[STM32_SSP_A_MINOR] = { .type = NLA_U32 },
+	[STM32_SSP_A_DEVNAME] = { .type = NLA_STRING, .maxlen = 16 },
+	[STM32_SSP_A_SERIAL] = { .type = NLA_STRING, .maxlen = 32 },
+	[STM32_SSP_A_PORT] = { .type = NLA_STRING, .maxlen = 32 },
+	[STM32_SSP_A_CHIP_ID] = { .type = NLA_U32 },
+	[STM32_SSP_A_REVISION] = { .type = NLA_U32 },
+	[STM32_SSP_A_STAGE] = { .type = NLA_U32 },
+	[STM32_SSP_A_STATE] = { .type = NLA_U32 },
+	[STM32_SSP_A_GENERATION] = { .type = NLA_U32 },
+	[STM32_SSP_A_SEQ] = { .type = NLA_U32 },
 };
 
 const char *ssp_event_name(unsigned int cmd)
 {
 	switch (cmd) {
-	case SSP_CMD_NEW:
+	case STM32_SSP_CMD_NEW:
 		return "new";
-	case SSP_CMD_REATTACH:
+	case STM32_SSP_CMD_REATTACH:
 		return "reattach";
-	case SSP_CMD_STATE:
+	case STM32_SSP_CMD_STATE:
 		return "state";
-	case SSP_CMD_GONE:
+	case STM32_SSP_CMD_GONE:
 		return "gone";
-	case SSP_CMD_GET_DEVICE:
+	case STM32_SSP_CMD_GET_DEVICE:
 		return "device";
 	default:
 		return "unknown";
@@ -61,24 +61,24 @@ int ssp_nl_parse_entry(struct nl_msg *msg, unsigned int *cmd, struct ssp_dev_ent
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *tb[SSP_A_MAX + 1];
+	struct nlattr *tb[STM32_SSP_A_MAX + 1];
 
-	if (genlmsg_parse(nlh, 0, tb, SSP_A_MAX, attr_policy) < 0 || !tb[SSP_A_MINOR])
+	if (genlmsg_parse(nlh, 0, tb, STM32_SSP_A_MAX, attr_policy) < 0 || !tb[STM32_SSP_A_MINOR])
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
 	*cmd = gh->cmd;
-	d->minor = get_u32(tb[SSP_A_MINOR]);
-	copy_str(d->devname, sizeof(d->devname), tb[SSP_A_DEVNAME]);
+	d->minor = get_u32(tb[STM32_SSP_A_MINOR]);
+	copy_str(d->devname, sizeof(d->devname), tb[STM32_SSP_A_DEVNAME]);
 	if (!d->devname[0])
 		snprintf(d->devname, sizeof(d->devname), "ssp%u", d->minor);
-	copy_str(d->serial, sizeof(d->serial), tb[SSP_A_SERIAL]);
-	copy_str(d->port, sizeof(d->port), tb[SSP_A_PORT]);
-	d->chip_id = get_u32(tb[SSP_A_CHIP_ID]);
-	d->revision = get_u32(tb[SSP_A_REVISION]);
-	d->stage = get_u32(tb[SSP_A_STAGE]);
-	d->state = get_u32(tb[SSP_A_STATE]);
-	d->generation = get_u32(tb[SSP_A_GENERATION]);
-	d->seq = get_u32(tb[SSP_A_SEQ]);
+	copy_str(d->serial, sizeof(d->serial), tb[STM32_SSP_A_SERIAL]);
+	copy_str(d->port, sizeof(d->port), tb[STM32_SSP_A_PORT]);
+	d->chip_id = get_u32(tb[STM32_SSP_A_CHIP_ID]);
+	d->revision = get_u32(tb[STM32_SSP_A_REVISION]);
+	d->stage = get_u32(tb[STM32_SSP_A_STAGE]);
+	d->state = get_u32(tb[STM32_SSP_A_STATE]);
+	d->generation = get_u32(tb[STM32_SSP_A_GENERATION]);
+	d->seq = get_u32(tb[STM32_SSP_A_SEQ]);
 	return 0;
 }
 
@@ -162,15 +162,15 @@ int ssp_nl_dump(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
 	sk = connect_genl(e);
 	if (!sk)
 		return e ? e->code : -EIO;
-	family = genl_ctrl_resolve(sk, SSP_GENL_NAME);
+	family = genl_ctrl_resolve(sk, STM32_SSP_GENL_NAME);
 	if (family < 0) {
 		ret = ssp_errf(e, -ENOENT, "netlink family %s not registered (is stm32_ssp loaded?)",
-			       SSP_GENL_NAME);
+			       STM32_SSP_GENL_NAME);
 		goto out;
 	}
 	msg = nlmsg_alloc();
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
-				 SSP_CMD_GET_DEVICE, SSP_GENL_VERSION)) {
+				 STM32_SSP_CMD_GET_DEVICE, STM32_SSP_GENL_VERSION)) {
 		ret = ssp_errf(e, -ENOMEM, "netlink: cannot build the GET_DEVICE request");
 		goto out;
 	}
@@ -232,9 +232,9 @@ int ssp_sysfs_list(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
 
 	*out = NULL;
 	*n = 0;
-	d = opendir("/sys/class/ssp");
+	d = opendir("/sys/class/stm32_ssp");
 	if (!d)
-		return ssp_errf(e, -ENOENT, "/sys/class/ssp does not exist (is stm32_ssp loaded?)");
+		return ssp_errf(e, -ENOENT, "/sys/class/stm32_ssp does not exist (is stm32_ssp loaded?)");
 	while ((de = readdir(d))) {
 		struct ssp_dev_entry x = { 0 };
 		char *end;
@@ -245,7 +245,7 @@ int ssp_sysfs_list(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
 		if (end == de->d_name + 3 || *end)
 			continue;
 		snprintf(x.devname, sizeof(x.devname), "%.15s", de->d_name);
-		snprintf(dir, sizeof(dir), "/sys/class/ssp/%s", de->d_name);
+		snprintf(dir, sizeof(dir), "/sys/class/stm32_ssp/%s", de->d_name);
 		ssp_sysfs_attr(dir, "serial", x.serial, sizeof(x.serial));
 		ssp_sysfs_attr(dir, "port_path", x.port, sizeof(x.port));
 		x.chip_id = attr_u32(dir, "chip_id", NULL, 0);
@@ -256,7 +256,7 @@ int ssp_sysfs_list(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e)
 		if (acc_push(&acc, &x)) {
 			free(acc.v);
 			closedir(d);
-			return ssp_errf(e, -ENOMEM, "out of memory listing /sys/class/ssp");
+			return ssp_errf(e, -ENOMEM, "out of memory listing /sys/class/stm32_ssp");
 		}
 	}
 	closedir(d);
@@ -311,10 +311,10 @@ int ssp_events_open(struct ssp_events **out, struct ssp_err *e)
 		free(ev);
 		return e ? e->code : -EIO;
 	}
-	grp = genl_ctrl_resolve_grp(ev->sk, SSP_GENL_NAME, SSP_GENL_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(ev->sk, STM32_SSP_GENL_NAME, STM32_SSP_GENL_MCGRP_EVENTS);
 	if (grp < 0) {
 		ret = ssp_errf(e, -ENOENT, "netlink family %s with group %s not registered (is stm32_ssp loaded?)",
-			       SSP_GENL_NAME, SSP_GENL_MCGRP_EVENTS);
+			       STM32_SSP_GENL_NAME, STM32_SSP_GENL_MCGRP_EVENTS);
 		goto fail;
 	}
 	/* Events are not answers: no sequence numbers to check. */
@@ -323,7 +323,7 @@ int ssp_events_open(struct ssp_events **out, struct ssp_err *e)
 	ret = nl_socket_add_membership(ev->sk, grp);
 	if (ret < 0) {
 		ret = ssp_errf(e, nl_to_errno(ret), "netlink: cannot join group %s: %s",
-			       SSP_GENL_MCGRP_EVENTS, nl_geterror(ret));
+			       STM32_SSP_GENL_MCGRP_EVENTS, nl_geterror(ret));
 		goto fail;
 	}
 	nl_socket_set_nonblocking(ev->sk);

@@ -3,7 +3,7 @@
  * events: the generic netlink family "stm32_ssp" through libnl-genl-3: the
  * GET_DEVICE dump (every slot), and the "events" multicast group (NEW,
  * REATTACH, STATE, GONE). ssp_dev_list() falls back to sysfs
- * (/sys/class/ssp) when the family is not registered.
+ * (/sys/class/stm32_ssp) when the family is not registered.
  */
 #ifndef SSP_EVENTS_H
 #define SSP_EVENTS_H
@@ -23,20 +23,20 @@ struct ssp_dev_entry {
 	char port[32];
 	uint32_t chip_id;
 	uint32_t revision;
-	uint32_t stage;		/* enum ssp_stage */
-	uint32_t state;		/* enum ssp_state */
+	uint32_t stage;		/* enum stm32_ssp_stage */
+	uint32_t state;		/* enum stm32_ssp_state */
 	uint32_t generation;
 	uint32_t seq;
 };
 
 struct ssp_event {
-	unsigned int cmd;	/* SSP_CMD_NEW, _REATTACH, _STATE, _GONE */
+	unsigned int cmd;	/* STM32_SSP_CMD_NEW, _REATTACH, _STATE, _GONE */
 	struct ssp_dev_entry dev;
 };
 
 /* GET_DEVICE dump; -ENOENT when the family is not registered (module not loaded). */
 int ssp_nl_dump(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e);
-/* The same from /sys/class/ssp; -ENOENT when the class does not exist. */
+/* The same from /sys/class/stm32_ssp; -ENOENT when the class does not exist. */
 int ssp_sysfs_list(struct ssp_dev_entry **out, size_t *n, struct ssp_err *e);
 /* Netlink, else sysfs (*via_sysfs = 1); sorted by minor; free(*out) after. */
 int ssp_dev_list(struct ssp_dev_entry **out, size_t *n, int *via_sysfs, struct ssp_err *e);

@@ -19,7 +19,7 @@
 #define STAGE_BIT(s)	(1u << (s))
 #define ADDR_NONE	0xFFFFFFFFu
 #define PHASE_CERT_MP15	0x00
-#define PHASE_CERT_MP13	SSP_PHASE_SSP
+#define PHASE_CERT_MP13	STM32_SSP_PHASE_SSP
 
 static const char *const step_names[] = {
 	[SSP_STEP_START] = "start",
@@ -99,16 +99,16 @@ double ssp_prov_now(void)
 
 /* ---- The decisions: pure functions, unit-tested on the host. ---- */
 
-enum ssp_phase_kind ssp_prov_classify(enum ssp_series series, const struct ssp_phase *ph,
+enum ssp_phase_kind ssp_prov_classify(enum ssp_series series, const struct stm32_ssp_phase *ph,
 				      char *msg, size_t msg_len)
 {
 	unsigned int cert_phase = series == SSP_SERIES_MP13 ? PHASE_CERT_MP13 : PHASE_CERT_MP15;
 	size_t n = 0, len = ph->reply_len;
 
 	msg[0] = '\0';
-	if (ph->phase == SSP_PHASE_RESET) {
-		if (len > SSP_PHASE_REPLY_MAX)
-			len = SSP_PHASE_REPLY_MAX;
+	if (ph->phase == STM32_SSP_PHASE_RESET) {
+		if (len > STM32_SSP_PHASE_REPLY_MAX)
+			len = STM32_SSP_PHASE_REPLY_MAX;
 		/* The message is reply[9..len); keep it printable for logs and JSON. */
 		for (size_t i = 9; i < len && n + 1 < msg_len; i++) {
 			unsigned char c = ph->reply[i];
@@ -125,7 +125,7 @@ enum ssp_phase_kind ssp_prov_classify(enum ssp_series series, const struct ssp_p
 		return SSP_PK_ERROR;
 	}
 	if (ph->phase == 0x00 && ph->address == ADDR_NONE &&
-	    (ph->result & SSP_PHASE_R_DETACH_REQ))
+	    (ph->result & STM32_SSP_PHASE_R_DETACH_REQ))
 		return SSP_PK_DETACH_REQ;
 	if (ph->phase == cert_phase && ph->address != ADDR_NONE)
 		return SSP_PK_CERT;
@@ -139,17 +139,17 @@ void ssp_prov_fw_wait(enum ssp_series series, char stage, unsigned int gen,
 	if (stage == 'C') {
 		/* No USB in stage C: only the reset after OTP programming shows. */
 		*min_generation = gen + 1;
-		*stage_mask = STAGE_BIT(SSP_STAGE_ROM);
+		*stage_mask = STAGE_BIT(STM32_SSP_STAGE_ROM);
 		return;
 	}
 	/* MP15 starts the image on the same device, MP13 re-enumerates. */
 	*min_generation = series == SSP_SERIES_MP13 ? gen + 1 : gen;
-	*stage_mask = STAGE_BIT(SSP_STAGE_FSBL) | STAGE_BIT(SSP_STAGE_ROM);
+	*stage_mask = STAGE_BIT(STM32_SSP_STAGE_FSBL) | STAGE_BIT(STM32_SSP_STAGE_ROM);
 }
 
-enum ssp_fw_outcome ssp_prov_fw_outcome(unsigned int gen_before, const struct ssp_wait *w)
+enum ssp_fw_outcome ssp_prov_fw_outcome(unsigned int gen_before, const struct stm32_ssp_wait *w)
 {
-	if (w->stage == SSP_STAGE_FSBL)
+	if (w->stage == STM32_SSP_STAGE_FSBL)
 		return SSP_FW_ANSWERS;
 	return w->generation > gen_before ? SSP_FW_RESET : SSP_FW_NOT_STARTED;
 }
@@ -221,9 +221,9 @@ void ssp_prov_decide(const struct ssp_prov_state *s, struct ssp_prov_next *n)
 	go(n, s->stage, SSP_STEP_END);
 	switch (s->step) {
 	case SSP_STEP_START:
-		if (s->chip_stage == SSP_STAGE_ROM)
+		if (s->chip_stage == STM32_SSP_STAGE_ROM)
 			go(n, 'A', SSP_STEP_LOAD_FW);
-		else if (s->chip_stage == SSP_STAGE_FSBL)
+		else if (s->chip_stage == STM32_SSP_STAGE_FSBL)
 			go(n, 'A', SSP_STEP_GET_PHASE);	/* left mid-run: ask it */
 		else
 			finish(n, SSP_PROV_FAILED, "the chip is neither in ROM nor in a boot loader");
@@ -430,7 +430,7 @@ struct run {
 	struct ssp_prov_state st;
 	unsigned int gen;		/* generation of the last READY seen */
 	int reserved;
-	struct ssp_cert cert;
+	struct stm32_ssp_cert cert;
 	uint8_t blob[SSP_LIC_SIZE + SSP_PAYLOAD_SIZE_MP15];
 	size_t blob_len;
 	timer_t timer;
@@ -447,8 +447,8 @@ static void report(struct run *r)
 static int step_start(struct run *r)
 {
 	struct ssp_prov_chip *c = r->chip;
-	struct ssp_info info;
-	struct ssp_wait w;
+	struct stm32_ssp_info info;
+	struct stm32_ssp_wait w;
 	int ret;
 
 	ret = ssp_dev_open(c->arg, 1, &r->dev, &c->err);
@@ -465,7 +465,7 @@ static int step_start(struct run *r)
 	r->gen = info.generation;
 	report(r);
 	/* Spec §7.4: identified, never provisioned; refused before any license is reserved. */
-	if (info.chip_id == SSP_CHIP_MP25)
+	if (info.chip_id == STM32_SSP_CHIP_MP25)
 		return ssp_errf(&c->err, -EOPNOTSUPP,
 				"%s chip (id 0x%03X): MP25 SSP exchange is not public; this chip is identified but not provisioned (chip untouched, no license used)",
 				ssp_chip_name(info.chip_id), info.chip_id);
@@ -477,7 +477,7 @@ static int step_start(struct run *r)
 	if (!r->ser->configured)
 		return ssp_errf(&c->err, -ENOKEY, "no --hsm/--secrets given for %s chips",
 				ssp_series_name(c->series));
-	if (info.state != SSP_STATE_READY) {
+	if (info.state != STM32_SSP_STATE_READY) {
 		/* Booting or between two enumerations: let it settle first. */
 		ret = ssp_dev_wait(&r->dev, r->ctx->timeout_ms[SSP_STEP_START], info.generation,
 				   0, &w, &c->err);
@@ -497,12 +497,12 @@ static int step_start(struct run *r)
 
 static int step_load_fw(struct run *r)
 {
-	return ssp_dev_load_fw(&r->dev, r->ser->fw, r->ser->fw_len, SSP_PHASE_FSBL,
+	return ssp_dev_load_fw(&r->dev, r->ser->fw, r->ser->fw_len, STM32_SSP_PHASE_FSBL,
 			       &r->chip->err);
 }
 
 static int wait_for(struct run *r, unsigned int timeout, unsigned int min_gen,
-		    unsigned int mask, struct ssp_wait *w)
+		    unsigned int mask, struct stm32_ssp_wait *w)
 {
 	int ret = ssp_dev_wait(&r->dev, timeout, min_gen, mask, w, &r->chip->err);
 
@@ -516,7 +516,7 @@ static int step_wait_fw(struct run *r)
 	unsigned int min_gen, mask, before = r->gen;
 	unsigned int timeout = r->st.stage == 'C' ? r->ctx->stage_c_ms :
 			       r->ctx->timeout_ms[SSP_STEP_WAIT_FW];
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 	int ret;
 
 	ssp_prov_fw_wait(r->chip->series, r->st.stage, r->gen, &min_gen, &mask);
@@ -529,7 +529,7 @@ static int step_wait_fw(struct run *r)
 
 static int step_get_phase(struct run *r)
 {
-	struct ssp_phase ph;
+	struct stm32_ssp_phase ph;
 	int ret;
 
 	ret = ssp_dev_get_phase(&r->dev, &ph, &r->chip->err);
@@ -547,10 +547,10 @@ static int step_detach(struct run *r)
 
 static int step_wait_reset(struct run *r)
 {
-	struct ssp_wait w;
+	struct stm32_ssp_wait w;
 
 	return wait_for(r, r->ctx->timeout_ms[SSP_STEP_WAIT_RESET], r->gen + 1,
-			STAGE_BIT(SSP_STAGE_ROM), &w);
+			STAGE_BIT(STM32_SSP_STAGE_ROM), &w);
 }
 
 static int step_read_cert(struct run *r)
@@ -588,13 +588,13 @@ static int step_license(struct run *r)
 
 static int step_send_license(struct run *r)
 {
-	struct ssp_license lic;
+	struct stm32_ssp_license lic;
 	int ret;
 
 	ret = ssp_dev_send_license(&r->dev, r->blob, r->blob_len, 0, &lic, &r->chip->err);
 	if (ret)
 		return ret;
-	r->st.detached = !!(lic.result & SSP_LICENSE_R_DETACHED);
+	r->st.detached = !!(lic.result & STM32_SSP_LICENSE_R_DETACHED);
 	if (!r->st.detached)
 		snprintf(r->chip->chip_msg, sizeof(r->chip->chip_msg),
 			 "phase 0x%02X, address 0x%08X after the license", lic.phase, lic.address);
@@ -656,11 +656,11 @@ static void deadline_disarm(struct run *r)
 /* Before repeating a step: same chip, same enumeration, DFU back to idle. */
 static int recover_for_retry(struct run *r)
 {
-	struct ssp_recover rec;
-	struct ssp_info info;
+	struct stm32_ssp_recover rec;
+	struct stm32_ssp_info info;
 	struct ssp_err e2;
 
-	if (ssp_dev_info(&r->dev, &info, &e2) || info.state != SSP_STATE_READY ||
+	if (ssp_dev_info(&r->dev, &info, &e2) || info.state != STM32_SSP_STATE_READY ||
 	    info.generation != r->gen)
 		return -1;
 	if (ssp_dev_recover(&r->dev, &rec, &e2))
@@ -795,7 +795,7 @@ static int went_silent(const struct run *r, enum ssp_prov_step step, int ret)
 	if (c->license_used || r->st.stage != 'A')
 		return 0;
 	if (step == SSP_STEP_START)	/* a chip left silent by an earlier run */
-		return !ret && r->st.chip_stage == SSP_STAGE_UNKNOWN;
+		return !ret && r->st.chip_stage == STM32_SSP_STAGE_UNKNOWN;
 	return step == SSP_STEP_WAIT_FW &&
 	       (ret == -ETIMEDOUT || (ret == -ENODEV && c->series == SSP_SERIES_MP13));
 }

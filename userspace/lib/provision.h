@@ -82,7 +82,7 @@ struct ssp_prov_state {
 	unsigned int chip_stage;	/* after START: SSP_STAGE_* */
 	enum ssp_fw_outcome fw;		/* after WAIT_FW */
 	enum ssp_phase_kind phase;	/* after GET_PHASE */
-	int detached;			/* after SEND_LICENSE: SSP_LICENSE_R_DETACHED */
+	int detached;			/* after SEND_LICENSE: STM32_SSP_LICENSE_R_DETACHED */
 };
 
 struct ssp_prov_next {
@@ -95,14 +95,14 @@ struct ssp_prov_next {
 void ssp_prov_decide(const struct ssp_prov_state *s, struct ssp_prov_next *n);
 
 /* Classify a GetPhase reply; msg receives the chip's message, printable. */
-enum ssp_phase_kind ssp_prov_classify(enum ssp_series series, const struct ssp_phase *ph,
+enum ssp_phase_kind ssp_prov_classify(enum ssp_series series, const struct stm32_ssp_phase *ph,
 				      char *msg, size_t msg_len);
 
 /* Generation and stage mask to wait for after LOAD_FW in a stage. */
 void ssp_prov_fw_wait(enum ssp_series series, char stage, unsigned int gen,
 		      unsigned int *min_generation, unsigned int *stage_mask);
 /* WAIT_FW outcome from the generation before the load and the wait's reply. */
-enum ssp_fw_outcome ssp_prov_fw_outcome(unsigned int gen_before, const struct ssp_wait *w);
+enum ssp_fw_outcome ssp_prov_fw_outcome(unsigned int gen_before, const struct stm32_ssp_wait *w);
 
 /* Transient errors worth a recovery and one more try of the same step. */
 int ssp_prov_retryable(int err);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* sspctl info DEV: what the driver knows of one chip (SSP_IOC_GET_INFO). */
+/* sspctl info DEV: what the driver knows of one chip (STM32_SSP_IOC_GET_INFO). */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -22,7 +22,7 @@ static int cmd_info(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ssp_err e = { 0 };
-	struct ssp_info info;
+	struct stm32_ssp_info info;
 	struct ssp_dev d;
 	int json = 0, c, ret;
 

@@ -63,8 +63,8 @@ static int cmd_list(int argc, char **argv)
 		return SSPCTL_EXIT_FAIL;
 	}
 	if (via_sysfs)
-		fprintf(stderr, "sspctl list: netlink family %s not registered; listed from /sys/class/ssp instead\n",
-			SSP_GENL_NAME);
+		fprintf(stderr, "sspctl list: netlink family %s not registered; listed from /sys/class/stm32_ssp instead\n",
+			STM32_SSP_GENL_NAME);
 	if (json) {
 		json_object *a = json_object_new_array();
 

@@ -88,7 +88,7 @@ static int collect_all(char ***out, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < cnt; i++) {
 		/* A slot whose chip is off the bus (unplugged, within the grace period) is not a chip to provision. */
-		if (v[i].state != SSP_STATE_READY && v[i].state != SSP_STATE_BOOTING) {
+		if (v[i].state != STM32_SSP_STATE_READY && v[i].state != STM32_SSP_STATE_BOOTING) {
 			fprintf(stderr, "sspctl provision: --all: %s (serial %s, port %s) left out: its chip is %s\n",
 				v[i].devname, v[i].serial, v[i].port, ssp_state_name(v[i].state));
 			continue;

@@ -259,7 +259,7 @@ static void on_event(void *arg, const struct ssp_event *ev)
 
 	pthread_mutex_lock(&w->lock);
 	switch (ev->cmd) {
-	case SSP_CMD_NEW:
+	case STM32_SSP_CMD_NEW:
 		s = find_slot(w, ev->dev.minor, 1);
 		if (s) {
 			s->gone = 0;
@@ -267,7 +267,7 @@ static void on_event(void *arg, const struct ssp_event *ev)
 			start_locked(w, s);
 		}
 		break;
-	case SSP_CMD_REATTACH:
+	case STM32_SSP_CMD_REATTACH:
 		s = find_slot(w, ev->dev.minor, 0);
 		if (!s) {
 			s = find_slot(w, ev->dev.minor, 1);
@@ -283,13 +283,13 @@ static void on_event(void *arg, const struct ssp_event *ev)
 			}
 		}
 		break;
-	case SSP_CMD_STATE:
+	case STM32_SSP_CMD_STATE:
 		/* A silent chip that left the bus (unplugged) is tried again when it is back. */
 		s = find_slot(w, ev->dev.minor, 0);
-		if (s && ev->dev.state == SSP_STATE_ABSENT)
+		if (s && ev->dev.state == STM32_SSP_STATE_ABSENT)
 			s->silent = 0;
 		break;
-	case SSP_CMD_GONE:
+	case STM32_SSP_CMD_GONE:
 		s = find_slot(w, ev->dev.minor, 0);
 		if (s && !s->running)
 			*s = w->slots[--w->nslots];
@@ -313,18 +313,18 @@ static int scan(struct watch *w, struct ssp_err *e)
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < n; i++) {
-		struct ssp_event ev = { .cmd = SSP_CMD_NEW, .dev = v[i] };
+		struct ssp_event ev = { .cmd = STM32_SSP_CMD_NEW, .dev = v[i] };
 
 		pthread_mutex_lock(&w->lock);
 		if (find_slot(w, v[i].minor, 0))
-			ev.cmd = SSP_CMD_REATTACH;
+			ev.cmd = STM32_SSP_CMD_REATTACH;
 		pthread_mutex_unlock(&w->lock);
 		/*
 		 * Only chips on the bus: a slot waiting for its chip to come back
 		 * (ABSENT) is picked up by the REATTACH when it does, and may never
 		 * do so (the chip was unplugged for good).
 		 */
-		if (v[i].state == SSP_STATE_READY || v[i].state == SSP_STATE_BOOTING)
+		if (v[i].state == STM32_SSP_STATE_READY || v[i].state == STM32_SSP_STATE_BOOTING)
 			on_event(w, &ev);
 	}
 	free(v);
