@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hsm_tpm.h"
+#include "hsm.h"
 #include "crypto.h"
 #include "util.h"
 
@@ -179,7 +180,7 @@ int hsm_tpm_unseal(struct hsm_tpm *a, const char *dir, const uint8_t *auth, size
 			     e);
 	if (ret == -EACCES)
 		return ssp_errf(e, -EACCES, "HSM %s: wrong PIN (the TPM refused it and counted the failure against its dictionary-attack lockout); check --pin-file / %s",
-				dir, "SSP_HSM_PIN");
+				dir, SSP_HSM_PIN_ENV);
 	if (ret == -EBADMSG)
 		return ssp_err_prefix(e, "HSM %s: the sealed OEM key does not load in this TPM (a directory copied from another host, a cleared TPM, or an altered hsm.json): it can only be opened on the gang host it was made on",
 				      dir);
