@@ -217,6 +217,8 @@ def body(tap, w):
     if not tap.ok(tracefs(), "trace: tracefs mounted and the stm32_ssp events registered",
                   diag=os.listdir(TRACEFS) if os.path.isdir(TRACEFS) else "no " + TRACEFS):
         return
+    # An unused buffer reads "7 (expanded: 1408)": 1408 is its size.
+    saved = {k: re.findall(r"\d+", tr(k))[-1] for k in ("tracing_on", "buffer_size_kb")}
     tw("tracing_on", "0")
     tw("events/enable", "0")
     tw("buffer_size_kb", str(BUFFER_KB))
@@ -249,7 +251,10 @@ def body(tap, w):
            diag="\n".join(bad[:10]))
     for s in c15 + c13:
         check_chip(tap, w, s, evs)
+    # Leave tracefs as found for the tests after this one.
     tw("trace", "")
+    for k, v in saved.items():
+        tw(k, v)
 
 
 main_wrapper(body)
