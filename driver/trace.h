@@ -166,7 +166,7 @@ TRACE_EVENT(stm32_ssp_dfu_status,
 );
 
 /*
- * A GetPhase reply (spec 2.2), decoded (@ret 0) or refused by the decoder
+ * A GetPhase reply (spec 2.3), decoded (@ret 0) or refused by the decoder
  * (@ret -EPROTO, fields 0); @len is the upload's length or -errno.
  */
 TRACE_EVENT(stm32_ssp_get_phase,
