@@ -17,6 +17,10 @@
 
 #include "ssp.h"
 
+/* The trace events' bodies live here (driver/trace.h). */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 #define DFU_DETACH	0
 #define DFU_DNLOAD	1
 #define DFU_UPLOAD	2
@@ -108,8 +112,9 @@ static int ssp_dfu_status_err(struct ssp_dfu *dfu, int status)
  * Return: bytes transferred, or -errno (-ENODEV once disconnecting,
  * -ETIMEDOUT, -EINTR on a signal, -EPROTO on a stall, -EIO otherwise).
  */
-static int ssp_dfu_xfer(struct ssp_dfu *dfu, bool in, u8 type, u8 request,
-			u16 value, u16 index, u16 len, unsigned int timeout_ms)
+static int ssp_dfu_do_xfer(struct ssp_dfu *dfu, bool in, u8 type, u8 request,
+			   u16 value, u16 index, u16 len,
+			   unsigned int timeout_ms)
 {
 	DECLARE_COMPLETION_ONSTACK(done);
 	unsigned int pipe;
@@ -154,6 +159,22 @@ static int ssp_dfu_xfer(struct ssp_dfu *dfu, bool in, u8 type, u8 request,
 	else
 		ret = urb->actual_length;
 	usb_free_urb(urb);
+	return ret;
+}
+
+/* ssp_dfu_do_xfer(), traced; timed only while the event is enabled. */
+static int ssp_dfu_xfer(struct ssp_dfu *dfu, bool in, u8 type, u8 request,
+			u16 value, u16 index, u16 len, unsigned int timeout_ms)
+{
+	ktime_t start = 0;
+	int ret;
+
+	if (trace_stm32_ssp_dfu_request_enabled())
+		start = ktime_get();
+	ret = ssp_dfu_do_xfer(dfu, in, type, request, value, index, len,
+			      timeout_ms);
+	trace_stm32_ssp_dfu_request(dfu, (in ? USB_DIR_IN : USB_DIR_OUT) | type,
+				    request, value, index, len, ret, start);
 	return ret;
 }
 
@@ -224,6 +245,7 @@ int ssp_dfu_getstatus(struct ssp_dfu *dfu, struct ssp_dfu_status *st)
 	st->status = dfu->buf[0];
 	st->poll_ms = dfu->buf[1] | dfu->buf[2] << 8 | dfu->buf[3] << 16;
 	st->state = dfu->buf[4];
+	trace_stm32_ssp_dfu_status(dfu, st);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/string.h>
 
 #include "ssp.h"
+#include "trace.h"
 
 /* The slot list; also serialises attach, replace and end decisions. */
 static DEFINE_MUTEX(ssp_slots_lock);
@@ -74,11 +75,15 @@ static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 /* End a slot: ssp_slots_lock held; the caller then calls ssp_slot_finish(). */
 static void ssp_slot_end(struct ssp_slot *slot, bool replaced)
 {
+	enum stm32_ssp_state old_state;
+
 	list_del_init(&slot->node);
 	spin_lock(&slot->lock);
+	old_state = slot->state;
 	slot->state = STM32_SSP_STATE_GONE;
 	slot->replaced = replaced;
 	slot->seq++;
+	trace_stm32_ssp_slot(slot, old_state, slot->stage);
 	spin_unlock(&slot->lock);
 	wake_up_all(&slot->wait);
 	ssp_nl_event(slot, STM32_SSP_CMD_GONE);
@@ -192,6 +197,8 @@ static struct ssp_slot *ssp_slot_find_port(const char *port)
 struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 {
 	struct ssp_slot *slot, *old = NULL;
+	enum stm32_ssp_state old_state;
+	enum stm32_ssp_stage old_stage;
 	char port[SSP_PORT_LEN];
 	const char *serial = dfu->udev->serial ?: "";
 
@@ -209,10 +216,13 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 		cancel_delayed_work(&slot->grace_work);
 		mutex_lock(&slot->io_mutex);
 		spin_lock(&slot->lock);
+		old_state = slot->state;
+		old_stage = slot->stage;
 		ssp_slot_take_ident(slot, dfu);
 		slot->generation++;
 		slot->seq++;
 		*gen = slot->generation;
+		trace_stm32_ssp_slot(slot, old_state, old_stage);
 		spin_unlock(&slot->lock);
 		mutex_unlock(&slot->io_mutex);
 		kref_get(&slot->kref);
@@ -229,6 +239,9 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 	if (!IS_ERR(slot)) {
 		*gen = 0;
 		list_add_tail(&slot->node, &ssp_slots);
+		spin_lock(&slot->lock);
+		trace_stm32_ssp_slot(slot, 0, STM32_SSP_STAGE_UNKNOWN);
+		spin_unlock(&slot->lock);
 		kref_get(&slot->kref);
 		ssp_nl_event(slot, STM32_SSP_CMD_NEW);
 	}
@@ -247,6 +260,8 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
  */
 void ssp_slot_detach(struct ssp_slot *slot)
 {
+	enum stm32_ssp_state old_state;
+	enum stm32_ssp_stage old_stage;
 	struct ssp_dfu *dfu;
 	bool gone;
 
@@ -261,10 +276,13 @@ void ssp_slot_detach(struct ssp_slot *slot)
 	mutex_lock(&slot->io_mutex);
 	spin_lock(&slot->lock);
 	slot->dfu = NULL;
+	old_state = slot->state;
+	old_stage = slot->stage;
 	gone = !ssp_slot_set_state(slot, STM32_SSP_STATE_ABSENT);
 	if (!gone) {
 		slot->stage = STM32_SSP_STAGE_UNKNOWN;
 		slot->seq++;
+		trace_stm32_ssp_slot(slot, old_state, old_stage);
 		/* Under the lock: ssp_slot_end() sets GONE under it too. */
 		queue_delayed_work(ssp_wq, &slot->grace_work,
 				   msecs_to_jiffies(READ_ONCE(ssp_grace_ms)));

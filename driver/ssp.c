@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "ssp.h"
+#include "trace.h"
 
 /* stage and chip_id change under io_mutex and lock: io_mutex suffices. */
 static int ssp_need_stage(struct ssp_slot *slot, enum stm32_ssp_stage stage)
@@ -67,15 +68,15 @@ static int ssp_upload(struct ssp_dfu *dfu, u8 *reply)
 
 static int ssp_get_phase(struct ssp_dfu *dfu, struct stm32_ssp_phase *ph)
 {
-	int len;
+	int len, ret;
 
 	len = ssp_select_phase(dfu, STM32_SSP_PHASE_VIRTUAL, NULL);
 	if (len)
 		return len;
 	len = ssp_upload(dfu, ph->reply);
-	if (len < 0)
-		return len;
-	return ssp_phase_decode(ph, ph->reply, len);
+	ret = len < 0 ? len : ssp_phase_decode(ph, ph->reply, len);
+	trace_stm32_ssp_get_phase(dfu, ph, ph->reply, len, ret);
+	return ret;
 }
 
 int ssp_step_get_phase(struct ssp_slot *slot, struct stm32_ssp_phase *ph)
@@ -111,15 +112,20 @@ int ssp_step_load_fw_check(struct ssp_slot *slot, u8 phase, u32 len)
 /* MP15: the ROM starts the image on the same USB device (spec 1.2). */
 static void ssp_start_booting(struct ssp_slot *slot)
 {
+	enum stm32_ssp_state old_state;
+	enum stm32_ssp_stage old_stage;
 	bool booting;
 
 	spin_lock(&slot->lock);
+	old_state = slot->state;
+	old_stage = slot->stage;
 	booting = ssp_slot_set_state(slot, STM32_SSP_STATE_BOOTING);
 	if (booting) {
 		slot->stage = STM32_SSP_STAGE_UNKNOWN;
 		slot->seq++;
 		slot->boot_deadline = jiffies +
 			msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
+		trace_stm32_ssp_slot(slot, old_state, old_stage);
 	}
 	spin_unlock(&slot->lock);
 	if (!booting)
@@ -277,9 +283,13 @@ int ssp_step_recover(struct ssp_slot *slot, struct stm32_ssp_recover *rec)
 /* Boot over: READY in whatever stage answered; io_mutex held. */
 static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 {
+	enum stm32_ssp_state old_state;
+	enum stm32_ssp_stage old_stage;
 	bool ready;
 
 	spin_lock(&slot->lock);
+	old_state = slot->state;
+	old_stage = slot->stage;
 	ready = ssp_slot_set_state(slot, STM32_SSP_STATE_READY);
 	if (ready) {
 		if (id) {
@@ -290,6 +300,7 @@ static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 				sizeof(slot->product));
 		}
 		slot->seq++;
+		trace_stm32_ssp_slot(slot, old_state, old_stage);
 	}
 	spin_unlock(&slot->lock);
 	if (ready)

@@ -5,7 +5,8 @@ series. Open chips start an SSP firmware whose signature fails (stages A and B
 run). Closed chips (provisioned here first) refuse an image signed with
 another key and an image whose signature fails: sspctl says the ROM refused
 it, names the header's key (MP15 PKH, MP13 key index and table PKHTH) and the
-likely cause, at stage A, load-fw, with no license used."""
+likely cause, at stage A, load-fw, with no license used, with or without
+retries."""
 import hashlib
 import os
 import struct
@@ -69,6 +70,19 @@ def body(tap, w):
         tap.ok(key in cause, f"auth: {series} message names the header's key", diag=cause)
         tap.ok(r.get("license_used") is False and r.get("retries") == 0,
                f"auth: {series} no license used, no retry", diag=r)
+
+    # The same refusal with --retries 0: the recovery that reads errVERIFY
+    # still runs once, so the message is the precise one, not load-fw's own.
+    rc, res, _, err = w.provision(inputs, devs=[closed15, closed13],
+                                  extra=fw_args(other15, other13) + ["--retries", "0"])
+    for s in (closed15, closed13):
+        r = res.get(s, {})
+        cause = r.get("cause", "")
+        tap.ok(r.get("result") == "failed" and "ROM refused" in cause and
+               "closed with another key" in cause and "stage A, load-fw" in cause and
+               r.get("retries") == 0 and r.get("license_used") is False,
+               f"auth: --retries 0: closed {w.chips[s]['series']} chip's refusal named as such",
+               diag=r)
 
     # The right key, but a signature that fails.
     bad15 = bad_signature(w, w.fw, "badsig-mp15.stm32")

@@ -738,8 +738,14 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 			ret = ssp_errf(&r->chip->err, -ETIMEDOUT,
 				       "%s: no answer within the step's deadline of %u ms",
 				       r->dev.name, deadline);
-		if (!ret || !step_repeatable(step) || !ssp_prov_retryable(ret) ||
-		    attempt >= r->ctx->retries)
+		if (!ret || !step_repeatable(step) || !ssp_prov_retryable(ret))
+			return ret;
+		/*
+		 * Out of retries, a load-fw failure is still recovered once: the
+		 * status it reads tells a ROM refusal from any other failure,
+		 * whatever --retries says (the chip is left in dfuIDLE).
+		 */
+		if (attempt >= r->ctx->retries && step != SSP_STEP_LOAD_FW)
 			return ret;
 		/* The recovery talks to the chip too: same deadline. */
 		deadline_arm(r, deadline);
@@ -750,6 +756,8 @@ static int run_step(struct run *r, enum ssp_prov_step step)
 		/* A refusal by the ROM's authentication does not change on a retry. */
 		if (step == SSP_STEP_LOAD_FW && r->dfu_status_before == ROM_AUTH_REFUSED)
 			return rom_refused(r);
+		if (attempt >= r->ctx->retries)
+			return ret;
 		r->chip->retries++;
 	}
 }
