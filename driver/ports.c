@@ -20,7 +20,7 @@
  * ssp_slots_lock. A release or claim never holds ssp_ports_lock while it
  * takes a device lock.
  */
-#include <linux/ctype.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -35,66 +35,12 @@ struct ssp_port_set {
 	char port[SSP_MAX_PORTS][SSP_PORT_LEN];
 };
 
+static_assert(SSP_PORT_PATH_LEN == SSP_PORT_LEN);
+
 static DEFINE_MUTEX(ssp_ports_lock);
 /* Both under ssp_ports_lock. */
 static struct ssp_port_set ssp_ignored;
 static struct ssp_port_set ssp_released;
-
-/* The number at *s (1..max, no leading zero); advances *s past it. */
-static int ssp_port_number(const char **s, unsigned int max)
-{
-	unsigned int v = 0;
-	const char *p = *s;
-
-	if (*p < '1' || *p > '9')
-		return -EINVAL;
-	while (isdigit(*p)) {
-		v = v * 10 + (*p - '0');
-		if (v > max)
-			return -EINVAL;
-		p++;
-	}
-	*s = p;
-	return v;
-}
-
-/**
- * ssp_port_parse() - check a port path and split it
- * @port: "<busnum>-<port>[.<port>...]", as in /sys/bus/usb/devices
- * @busnum: the bus number, or NULL
- * @devpath: the part after '-' (udev->devpath), or NULL; SSP_PORT_LEN bytes
- *
- * Bus numbers go from 1 to 999, ports from 1 to 255 (a hub has at most 255
- * ports), and a device is at most SSP_PORT_DEPTH tiers below its root hub.
- *
- * Return: 0, or -EINVAL when @port is not such a path.
- */
-int ssp_port_parse(const char *port, unsigned int *busnum, char *devpath)
-{
-	const char *p = port, *path;
-	unsigned int depth = 0;
-	int bus;
-
-	if (strnlen(port, SSP_PORT_LEN) >= SSP_PORT_LEN)
-		return -EINVAL;
-	bus = ssp_port_number(&p, 999);
-	if (bus < 0 || *p++ != '-')
-		return -EINVAL;
-	path = p;
-	for (;;) {
-		if (ssp_port_number(&p, 255) < 0 || ++depth > SSP_PORT_DEPTH)
-			return -EINVAL;
-		if (!*p)
-			break;
-		if (*p++ != '.')
-			return -EINVAL;
-	}
-	if (busnum)
-		*busnum = bus;
-	if (devpath)
-		strscpy(devpath, path, SSP_PORT_LEN);
-	return 0;
-}
 
 void ssp_port_name(struct usb_device *udev, char *port, size_t len)
 {

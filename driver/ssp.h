@@ -13,6 +13,7 @@
  * chardev.c  /dev/sspN
  * netlink.c  generic netlink family "stm32_ssp"
  * ports.c    ports left to other tools: ignore_ports, release and claim
+ * portpath.c USB port path parsing (parse.h)
  * sysfs.c    class device attributes and uevent variables
  */
 #ifndef _SSP_DRIVER_H
@@ -36,8 +37,6 @@
 #define SSP_PORT_LEN		32
 /* Ports in ignore_ports, and ports released, at most (ports.c). */
 #define SSP_MAX_PORTS		32
-/* Tiers below the root hub: the USB core refuses a hub nested deeper. */
-#define SSP_PORT_DEPTH		6
 /* Largest wTransferSize honoured; DNLOAD blocks are never larger. */
 #define SSP_XFER_MAX		4096
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
@@ -257,7 +256,6 @@ void ssp_nl_event(struct ssp_slot *slot, u8 cmd);
 
 /* ports.c */
 struct netlink_ext_ack;
-int ssp_port_parse(const char *port, unsigned int *busnum, char *devpath);
 void ssp_port_name(struct usb_device *udev, char *port, size_t len);
 bool ssp_port_excluded(const char *port);
 struct ssp_slot *ssp_port_attach(struct ssp_dfu *dfu, const char *port,
