@@ -14,8 +14,11 @@ TEST(accepts_sysfs_port_paths)
 		"999-255.255.255.255.255.255",
 	};
 
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		EXPECT_EQ(0, ssp_port_check(good[i])) TH_LOG("%s", good[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *s = good[i];
+
+		EXPECT_EQ(0, ssp_port_check(s)) TH_LOG("%s", s);
+	}
 }
 
 TEST(refuses_everything_else)
@@ -27,8 +30,11 @@ TEST(refuses_everything_else)
 		"1-4294967297",
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		EXPECT_EQ(-EINVAL, ssp_port_check(bad[i])) TH_LOG("\"%s\"", bad[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *s = bad[i];
+
+		EXPECT_EQ(-EINVAL, ssp_port_check(s)) TH_LOG("\"%s\"", s);
+	}
 	EXPECT_EQ(-EINVAL, ssp_port_check(NULL));
 }
 
