@@ -281,7 +281,8 @@ int ssp_port_claim(const char *port, struct netlink_ext_ack *extack)
 	mutex_lock(&ssp_ports_lock);
 	if (ssp_port_find(&ssp_ignored, port) >= 0) {
 		mutex_unlock(&ssp_ports_lock);
-		NL_SET_ERR_MSG(extack, "the port is in the ignore_ports module parameter; remove it there");
+		NL_SET_ERR_MSG(extack,
+			       "the port is in the ignore_ports module parameter; remove it there");
 		return -EACCES;
 	}
 	mutex_unlock(&ssp_ports_lock);
@@ -291,7 +292,8 @@ int ssp_port_claim(const char *port, struct netlink_ext_ack *extack)
 		usb_lock_device(udev);
 		/* Under the device lock: no tool claims the interface meanwhile. */
 		if (ssp_usb_held_by_other(udev)) {
-			NL_SET_ERR_MSG(extack, "another driver (a tool through usbfs?) holds the DFU interface; close the tool and claim again");
+			NL_SET_ERR_MSG(extack,
+				       "another driver (a tool through usbfs?) holds the DFU interface; close the tool and claim again");
 			ret = -EBUSY;
 		}
 	}

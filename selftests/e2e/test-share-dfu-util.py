@@ -148,7 +148,7 @@ def scenario(tap, w, released):
         except subprocess.TimeoutExpired:
             watch.kill()
             wout, werr = watch.communicate()
-    touched = [line for line in wout.splitlines() if serial in line or port in line]
+    touched = [line for line in wout.splitlines() if serial in line or f'"{port}"' in line]
     tap.ok(watch.returncode == 0 and not touched,
            "watch ran all along and never touched the released chip", diag="\n".join(touched) + werr)
     tap.ok(not w.check_untouched_otp(serial), "the released chip's OTP is untouched",
