@@ -5,6 +5,7 @@
  * them back (ports.h). Release and claim need CAP_NET_ADMIN: they are an
  * operator's actions, which the capability-less watch service cannot take.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -33,6 +34,10 @@ static int port_of(const char *arg, char *port, size_t len, struct ssp_err *e)
 		snprintf(port, len, "%s", arg);
 		return 0;
 	}
+	/* A digit and a '-': meant as a port (serials are hex, names sspN). */
+	if (isdigit((unsigned char)arg[0]) && strchr(arg, '-'))
+		return ssp_errf(e, -EINVAL, "\"%.40s\" is not a USB port path (BUS-PORT[.PORT...]: bus 1..999, ports 1..255, at most 6 tiers, e.g. 1-1.2, as in /sys/bus/usb/devices)",
+				arg);
 	if (!strncmp(name, "/dev/", 5))
 		name += 5;
 	ret = ssp_dev_list(&v, &n, &via_sysfs, e);
