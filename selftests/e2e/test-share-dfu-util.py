@@ -27,6 +27,7 @@ from e2e_lib import SSPCTL, SSPSIM, main_wrapper, run  # noqa: E402
 PARAM = "/sys/module/stm32_ssp/parameters/ignore_ports"
 PHASE_SIZE = 32 + 512                     # struct stm32_ssp_phase
 IOC_GET_PHASE = (3 << 30) | (PHASE_SIZE << 16) | (0xBA << 8) | 0x01
+USBDEVFS_CLAIMINTERFACE = 0x8004550F      # _IOR('U', 15, unsigned int)
 ROM_GETPHASE_MP15 = bytes.fromhex("010024fc2f00000000")
 
 
@@ -158,7 +159,21 @@ def scenario(tap, w, released):
            not w.audit_records(h15, "provision"),
            "watch asked no license and recorded no run for it", diag=st)
 
-    # Claim it back: a new slot, and /dev/sspN answers the chip (now in TF-A).
+    # A tool holding the interface (usbfs, as libusb does) makes the claim EBUSY.
+    node = "/dev/bus/usb/%03d/%03d" % (int(usb_attr(port, "busnum")), int(usb_attr(port, "devnum")))
+    ufd = os.open(node, os.O_RDWR)
+    try:
+        fcntl.ioctl(ufd, USBDEVFS_CLAIMINTERFACE, struct.pack("I", 0))
+        p = run([SSPCTL, "claim", port], timeout=60)
+        held = ports_json()
+    finally:
+        os.close(ufd)
+    tap.ok(p.returncode == 1 and "Device or resource busy" in p.stderr and "close the tool" in p.stderr
+           and held == [{"port": port, "ignored": False, "released": True}],
+           "claim while a tool holds the chip: EBUSY, says why, the port stays released",
+           diag=p.stderr + str(held))
+
+    # Claim it back: a new slot, and /dev/sspN answers the chip.
     p = run([SSPCTL, "claim", port], timeout=120)
     released.remove(port)
     devs = slot_on(w, port)
