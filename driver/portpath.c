@@ -5,6 +5,7 @@
  * userspace/fuzz builds it unchanged (parse.h).
  */
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/string.h>
 
 #include "parse.h"
@@ -60,8 +61,9 @@ int ssp_port_parse(const char *port, unsigned int *busnum, char *devpath)
 	}
 	if (busnum)
 		*busnum = bus;
+	/* Shorter than the whole path, which fits SSP_PORT_PATH_LEN. */
 	if (devpath)
-		strscpy(devpath, path, SSP_PORT_PATH_LEN);
+		memcpy(devpath, path, strlen(path) + 1);
 	return 0;
 }
 
