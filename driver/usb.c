@@ -3,7 +3,8 @@
  * stm32_ssp: the USB driver. Binds to ST DFU interfaces (0483:DF11, class
  * FE/01/02) and keeps only STM32MP ROMs and SSP firmware (spec 1.2); every
  * other ST DFU device (U-Boot, MCUs) is refused with -ENODEV and stays
- * available to dfu-util.
+ * available to dfu-util, as is every device on a port left to other tools
+ * (ports.c), which gets no request at all.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
