@@ -3,8 +3,14 @@
  * stm32_ssp: generic netlink family "stm32_ssp". GET_DEVICE answers for
  * one slot (STM32_SSP_A_MINOR) or dumps them all; the events NEW, REATTACH,
  * STATE and GONE go to the multicast group "events". Every message carries
- * every attribute of one slot. Nothing here changes state, so nothing needs
- * GENL_ADMIN_PERM.
+ * every attribute of one slot; GET_DEVICE needs no privilege.
+ *
+ * RELEASE and CLAIM (ports.c) change which chips the driver binds, an
+ * operator's action: GENL_ADMIN_PERM (CAP_NET_ADMIN in the initial user
+ * namespace), which the capability-less `sspctl watch` unit does not have.
+ * They take one attribute, STM32_SSP_A_PORT, with a policy of their own so
+ * that GET_DEVICE still refuses a port. GET_PORTS dumps the ports the
+ * driver leaves alone, to anyone.
  */
 #include <net/genetlink.h>
 
@@ -14,8 +20,39 @@ static const struct nla_policy ssp_nl_policy[STM32_SSP_A_MAX + 1] = {
 	[STM32_SSP_A_MINOR] = NLA_POLICY_MAX(NLA_U32, SSP_MAX_MINORS - 1),
 };
 
+static const struct nla_policy ssp_nl_port_policy[STM32_SSP_A_MAX + 1] = {
+	[STM32_SSP_A_PORT] = { .type = NLA_NUL_STRING, .len = SSP_PORT_LEN - 1 },
+};
+
 static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info);
 static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb);
+static int ssp_nl_release(struct sk_buff *skb, struct genl_info *info);
+static int ssp_nl_claim(struct sk_buff *skb, struct genl_info *info);
+static int ssp_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb);
+
+static const struct genl_ops ssp_nl_port_ops[] = {
+	{
+		.cmd = STM32_SSP_CMD_RELEASE,
+		.doit = ssp_nl_release,
+		.flags = GENL_ADMIN_PERM,
+		.policy = ssp_nl_port_policy,
+		.maxattr = STM32_SSP_A_MAX,
+	},
+	{
+		.cmd = STM32_SSP_CMD_CLAIM,
+		.doit = ssp_nl_claim,
+		.flags = GENL_ADMIN_PERM,
+		.policy = ssp_nl_port_policy,
+		.maxattr = STM32_SSP_A_MAX,
+	},
+	{
+		.cmd = STM32_SSP_CMD_GET_PORTS,
+		.dumpit = ssp_nl_dump_ports,
+		/* No attribute is read; MINOR is refused like any other. */
+		.policy = ssp_nl_port_policy,
+		.maxattr = STM32_SSP_A_MAX,
+	},
+};
 
 static const struct genl_small_ops ssp_nl_ops[] = {
 	{
@@ -38,6 +75,8 @@ static struct genl_family ssp_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = ssp_nl_ops,
 	.n_small_ops = ARRAY_SIZE(ssp_nl_ops),
+	.ops = ssp_nl_port_ops,
+	.n_ops = ARRAY_SIZE(ssp_nl_port_ops),
 	.resv_start_op = 0,
 	.mcgrps = ssp_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(ssp_nl_mcgrps),
@@ -119,6 +158,62 @@ static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 	}
 	cb->args[0] = next;
+	return skb->len;
+}
+
+static int ssp_nl_port_arg(struct genl_info *info, const char **port)
+{
+	if (GENL_REQ_ATTR_CHECK(info, STM32_SSP_A_PORT))
+		return -EINVAL;
+	*port = nla_data(info->attrs[STM32_SSP_A_PORT]);
+	if (ssp_port_parse(*port, NULL, NULL)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[STM32_SSP_A_PORT],
+				    "not a USB port path (BUS-PORT[.PORT...], e.g. 1-1.2)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ssp_nl_release(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *port;
+	int ret;
+
+	ret = ssp_nl_port_arg(info, &port);
+	return ret ?: ssp_port_release(port, info->extack);
+}
+
+static int ssp_nl_claim(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *port;
+	int ret;
+
+	ret = ssp_nl_port_arg(info, &port);
+	return ret ?: ssp_port_claim(port, info->extack);
+}
+
+/* cb->args[0]: index of the next port (ssp_port_get()). */
+static int ssp_nl_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	char port[SSP_PORT_LEN];
+	unsigned int idx = cb->args[0];
+	u32 flags;
+	void *hdr;
+
+	for (; ssp_port_get(idx, port, &flags); idx++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ssp_nl_family, NLM_F_MULTI,
+				  STM32_SSP_CMD_GET_PORTS);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, STM32_SSP_A_PORT, port) ||
+		    nla_put_u32(skb, STM32_SSP_A_PORT_FLAGS, flags)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = idx;
 	return skb->len;
 }
 

@@ -15,6 +15,10 @@
 #define SSP_MAX_ALTS		16
 #define SSP_PRODUCT_LEN		128
 #define SSP_CERT_REPLY_LEN	(9 + STM32_SSP_CERT_LEN)
+/* A USB port path with its NUL (portpath.c); equals ssp.h's SSP_PORT_LEN. */
+#define SSP_PORT_PATH_LEN	32
+/* Tiers below the root hub: the USB core refuses a hub nested deeper. */
+#define SSP_PORT_DEPTH		6
 
 /**
  * struct ssp_alt - one alternate setting, from its name "@name /0xPP/N*SSu"
@@ -57,5 +61,8 @@ const char *ssp_state_str(enum stm32_ssp_state state);
 int ssp_phase_decode(struct stm32_ssp_phase *ph, const u8 *buf, int len);
 int ssp_cert_decode(struct stm32_ssp_cert *cert, const u8 *buf, int len, u8 phase);
 int ssp_string_decode(char *s, size_t size, const u8 *buf, int len);
+
+/* portpath.c */
+int ssp_port_parse(const char *port, unsigned int *busnum, char *devpath);
 
 #endif /* _SSP_PARSE_H */

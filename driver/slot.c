@@ -392,3 +392,27 @@ void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info)
 	strscpy_pad(info->product, slot->product, sizeof(info->product));
 	spin_unlock(&slot->lock);
 }
+
+/**
+ * ssp_slot_end_port() - end the slot of a released port (ports.c)
+ * @port: the port path
+ *
+ * The chip was unbound and no probe attaches on the port any more, so the
+ * slot is absent and would only wait for grace_ms: it ends now, and open
+ * files get ENODEV. A slot with a device attached is left alone (it
+ * cannot happen after the release unbound the port).
+ */
+void ssp_slot_end_port(const char *port)
+{
+	struct ssp_slot *slot;
+
+	mutex_lock(&ssp_slots_lock);
+	slot = ssp_slot_find_port(port);
+	if (slot && ssp_slot_attached(slot))
+		slot = NULL;
+	if (slot)
+		ssp_slot_end(slot, false);
+	mutex_unlock(&ssp_slots_lock);
+	if (slot)
+		ssp_slot_finish(slot);
+}

@@ -12,6 +12,8 @@
  * slot.c     slots: one chip on one port, kept across its resets
  * chardev.c  /dev/sspN
  * netlink.c  generic netlink family "stm32_ssp"
+ * ports.c    ports left to other tools: ignore_ports, release and claim
+ * portpath.c USB port path parsing (parse.h)
  * sysfs.c    class device attributes and uevent variables
  */
 #ifndef _SSP_DRIVER_H
@@ -33,6 +35,8 @@
 
 #define SSP_MAX_MINORS		256
 #define SSP_PORT_LEN		32
+/* Ports in ignore_ports, and ports released, at most (ports.c). */
+#define SSP_MAX_PORTS		32
 /* Largest wTransferSize honoured; DNLOAD blocks are never larger. */
 #define SSP_XFER_MAX		4096
 /* A GetPhase or certificate upload asks for this much (spec 2.1 trap). */
@@ -188,6 +192,9 @@ int ssp_usb_register(void);
 void ssp_usb_deregister(void);
 int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		   unsigned int timeout_ms);
+void ssp_usb_unbind(struct usb_device *udev);
+bool ssp_usb_held_by_other(struct usb_device *udev);
+void ssp_usb_bind(struct usb_device *udev);
 
 /* dfu.c */
 struct ssp_dfu_status {
@@ -236,6 +243,7 @@ void ssp_slot_changed(struct ssp_slot *slot);
 int ssp_slot_usable(struct ssp_slot *slot);
 void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info);
 struct ssp_slot *ssp_slot_next(unsigned int from_minor);
+void ssp_slot_end_port(const char *port);
 
 /* chardev.c */
 int ssp_chardev_init(dev_t base);
@@ -245,6 +253,16 @@ void ssp_chardev_exit(void);
 int ssp_nl_init(void);
 void ssp_nl_exit(void);
 void ssp_nl_event(struct ssp_slot *slot, u8 cmd);
+
+/* ports.c */
+struct netlink_ext_ack;
+void ssp_port_name(struct usb_device *udev, char *port, size_t len);
+bool ssp_port_excluded(const char *port);
+struct ssp_slot *ssp_port_attach(struct ssp_dfu *dfu, const char *port,
+				 u32 *gen);
+int ssp_port_release(const char *port, struct netlink_ext_ack *extack);
+int ssp_port_claim(const char *port, struct netlink_ext_ack *extack);
+bool ssp_port_get(unsigned int idx, char *port, u32 *flags);
 
 /* sysfs.c */
 extern const struct attribute_group *ssp_dev_groups[];

@@ -3,7 +3,8 @@
  * stm32_ssp: the USB driver. Binds to ST DFU interfaces (0483:DF11, class
  * FE/01/02) and keeps only STM32MP ROMs and SSP firmware (spec 1.2); every
  * other ST DFU device (U-Boot, MCUs) is refused with -ENODEV and stays
- * available to dfu-util.
+ * available to dfu-util, as is every device on a port left to other tools
+ * (ports.c), which gets no request at all.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -119,11 +120,20 @@ static int ssp_transfer_size(struct usb_interface *intf, u32 *size)
 
 static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid)
 {
+	char port[SSP_PORT_LEN];
 	struct ssp_slot *slot;
 	struct ssp_dfu *dfu;
 	u32 gen;
 	int ret;
 
+	/* A port left to other tools gets no request at all (ports.c). */
+	ssp_port_name(interface_to_usbdev(intf), port, sizeof(port));
+	if (ssp_port_excluded(port)) {
+		dev_info(&intf->dev,
+			 "port %s is left to other tools (released or in ignore_ports); not bound\n",
+			 port);
+		return -ENODEV;
+	}
 	dfu = ssp_dfu_alloc(intf);
 	if (!dfu)
 		return -ENOMEM;
@@ -133,10 +143,15 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 	ret = ssp_read_ident(dfu, &dfu->id, max(READ_ONCE(ssp_io_timeout_ms), 1U));
 	if (ret)
 		goto err;
-	slot = ssp_slot_attach(dfu, &gen);
+	slot = ssp_port_attach(dfu, port, &gen);
 	if (IS_ERR(slot)) {
 		ret = PTR_ERR(slot);
-		if (ret == -EBUSY)
+		if (ret == -EPERM) {
+			dev_info(&intf->dev,
+				 "port %s was released during the probe; not bound\n",
+				 port);
+			ret = -ENODEV;
+		} else if (ret == -EBUSY)
 			dev_warn(&intf->dev,
 				 "another DFU interface of this device is bound already; this one stays unbound\n");
 		else
@@ -172,6 +187,54 @@ static struct usb_driver ssp_usb_driver = {
 	.disconnect = ssp_disconnect,
 	.id_table = ssp_usb_ids,
 };
+
+/* Release of a port (ports.c): unbind every interface; device lock held. */
+void ssp_usb_unbind(struct usb_device *udev)
+{
+	unsigned int i;
+
+	for (i = 0; udev->actconfig && i < udev->actconfig->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = udev->actconfig->interface[i];
+
+		if (intf && intf->dev.driver == &ssp_usb_driver.driver)
+			usb_driver_release_interface(&ssp_usb_driver, intf);
+	}
+}
+
+/*
+ * Claim of a port: does another driver (usbfs for dfu-util and
+ * STM32CubeProgrammer) hold a DFU interface we match? Device lock held.
+ */
+bool ssp_usb_held_by_other(struct usb_device *udev)
+{
+	unsigned int i;
+
+	for (i = 0; udev->actconfig && i < udev->actconfig->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = udev->actconfig->interface[i];
+
+		if (intf && intf->dev.driver &&
+		    intf->dev.driver != &ssp_usb_driver.driver &&
+		    usb_match_id(intf, ssp_usb_ids))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Claim of a port: probe every unbound interface now. The parent's (the
+ * device's) lock is held, as bus_rescan_devices() holds it.
+ */
+void ssp_usb_bind(struct usb_device *udev)
+{
+	unsigned int i;
+
+	for (i = 0; udev->actconfig && i < udev->actconfig->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = udev->actconfig->interface[i];
+
+		if (intf && !intf->dev.driver && device_attach(&intf->dev) < 0)
+			dev_warn(&intf->dev, "claim: cannot probe the interface\n");
+	}
+}
 
 int ssp_usb_register(void)
 {

@@ -67,6 +67,7 @@ cat >"$w/expected" <<'LIST'
 ./usr/share/man/man1/sspctl-info.1
 ./usr/share/man/man1/sspctl-list.1
 ./usr/share/man/man1/sspctl-provision.1
+./usr/share/man/man1/sspctl-release.1
 ./usr/share/man/man1/sspctl-secrets.1
 ./usr/share/man/man1/sspctl-watch.1
 ./usr/share/man/man1/sspctl.1

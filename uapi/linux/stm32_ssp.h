@@ -271,6 +271,12 @@ struct stm32_ssp_recover {
  * @STM32_SSP_CMD_REATTACH: event: the chip of a slot re-enumerated
  * @STM32_SSP_CMD_STATE: event: stage or state of a slot changed
  * @STM32_SSP_CMD_GONE: event: a slot ended
+ * @STM32_SSP_CMD_RELEASE: doit, CAP_NET_ADMIN: leave the port
+ *	STM32_SSP_A_PORT to other tools (its chip is unbound, its slot ends)
+ * @STM32_SSP_CMD_CLAIM: doit, CAP_NET_ADMIN: take the port
+ *	STM32_SSP_A_PORT back and bind the chip on it
+ * @STM32_SSP_CMD_GET_PORTS: dump of the ports left to other tools
+ *	(STM32_SSP_A_PORT, STM32_SSP_A_PORT_FLAGS)
  */
 enum stm32_ssp_genl_cmd {
 	STM32_SSP_CMD_UNSPEC,
@@ -279,6 +285,9 @@ enum stm32_ssp_genl_cmd {
 	STM32_SSP_CMD_REATTACH,
 	STM32_SSP_CMD_STATE,
 	STM32_SSP_CMD_GONE,
+	STM32_SSP_CMD_RELEASE,
+	STM32_SSP_CMD_CLAIM,
+	STM32_SSP_CMD_GET_PORTS,
 	STM32___SSP_CMD_MAX,
 };
 
@@ -296,6 +305,7 @@ enum stm32_ssp_genl_cmd {
  * @STM32_SSP_A_STATE: u32, enum stm32_ssp_state
  * @STM32_SSP_A_GENERATION: u32
  * @STM32_SSP_A_SEQ: u32
+ * @STM32_SSP_A_PORT_FLAGS: u32, STM32_SSP_PORT_* (GET_PORTS replies)
  */
 enum stm32_ssp_genl_attr {
 	STM32_SSP_A_UNSPEC,
@@ -309,9 +319,14 @@ enum stm32_ssp_genl_attr {
 	STM32_SSP_A_STATE,
 	STM32_SSP_A_GENERATION,
 	STM32_SSP_A_SEQ,
+	STM32_SSP_A_PORT_FLAGS,
 	STM32___SSP_A_MAX,
 };
 
 #define STM32_SSP_A_MAX (STM32___SSP_A_MAX - 1)
+
+/* STM32_SSP_A_PORT_FLAGS: why the driver leaves a port alone. */
+#define STM32_SSP_PORT_IGNORED		(1U << 0)	/* ignore_ports parameter */
+#define STM32_SSP_PORT_RELEASED		(1U << 1)	/* STM32_SSP_CMD_RELEASE */
 
 #endif /* _UAPI_LINUX_STM32_SSP_H */

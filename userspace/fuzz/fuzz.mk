@@ -12,7 +12,7 @@
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
 FUZZ_NAMES := fuzz_cert fuzz_license fuzz_payload fuzz_stm32 fuzz_audit fuzz_config \
-	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident fuzz_decode fuzz_hsm
+	fuzz_nlmsg fuzz_phase fuzz_usbip fuzz_ident fuzz_decode fuzz_hsm fuzz_portpath
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 FUZZERS += $(FUZZ_BINS)
 HOST_TESTS += $(BUILD)/fuzz/fuzz-regress
@@ -36,7 +36,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 # driver/ident.c and decode.c see the kernel helpers of kshim/ instead of the kernel's.
-$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_decode.o: \
+$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_ident.o $(BUILD)/fuzz/obj/userspace/fuzz/fuzz_decode.o \
+	$(BUILD)/fuzz/obj/userspace/fuzz/fuzz_portpath.o: \
 	FUZZ_CFLAGS += -I$(TOP)/userspace/fuzz/kshim
 
 # fuzz_usbip starts chips the way the sim unit tests do (test_sim_helpers.h).

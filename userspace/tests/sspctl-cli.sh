@@ -365,5 +365,16 @@ check "fw info: a signature that does not verify is INVALID, exit 1" 1 "^signatu
 check "fw info: a file that is not an image is refused, exit 1" 1 "s10.bin: not a valid STM32 image" "$SSPCTL" fw info s10.bin
 check "fw info without a file is a usage error" 2 "exactly one image FILE" "$SSPCTL" fw info
 
+# release / claim / ports: arguments are checked before the driver is asked
+# (the driver's side is the VM test selftests/e2e/test-share-dfu-util.py).
+check "release without an argument is a usage error" 2 "usage: sspctl release" "$SSPCTL" release
+check "claim without an argument is a usage error" 2 "usage: sspctl claim" "$SSPCTL" claim
+check "release of a bad port path names it, exit 1" 1 '"1-0" is not a USB port path' "$SSPCTL" release 1-0
+check "claim of a bad port path names it, exit 1" 1 '"1-1.2.3.4.5.6.7" is not a USB port path' \
+	"$SSPCTL" claim 1-1.2.3.4.5.6.7
+check "claim --timeout out of range is a usage error" 2 "give seconds from 0 to 3600" \
+	"$SSPCTL" claim --timeout 4000 1-1
+check "ports takes no argument" 2 "unexpected argument" "$SSPCTL" ports 1-1
+
 echo "1..$n"
 [[ $fails -eq 0 ]]
