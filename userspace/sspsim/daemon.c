@@ -239,6 +239,8 @@ static void queue_reply(struct slot *s, const struct usbip_pdu *p, const struct 
 	q->status = r->status;
 	q->actual = in ? (uint32_t)len : (r->status == 0 ? (uint32_t)p->length : 0);
 	q->due = now + r->delay_us;
+	s->chip->modelled_ctrl_us += r->delay_us;
+	s->chip->modelled_requests++;
 	if (q->due < s->last_due)
 		q->due = s->last_due;	/* replies leave in request order */
 	s->last_due = q->due;
@@ -413,7 +415,9 @@ int sim_daemon_run(struct sim_chip **chips, unsigned int n, const int *ports)
 				try_attach(s, now);
 		}
 	}
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		slot_detach(&slots[i], now_us());
+		sim_chip_write_modelled(slots[i].chip);
+	}
 	return 0;
 }
