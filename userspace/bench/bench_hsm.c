@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,10 @@ struct result {
 	double append_s;	/* one audit-like append + fsync */
 	double replace_s;	/* one state-like write tmp, fsync, rename, fsync dir */
 	double cpu_s;		/* CPU of this process per license */
+	double threads_per_s;	/* the same with THREADS threads on one handle */
 };
+
+
 
 static double now_s(void)
 {
@@ -58,6 +62,49 @@ static double cpu_s(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define THREADS		8	/* as sspctl licenses the chips of a gang */
+
+struct worker {
+	struct ssp_hsm *h;
+	uint8_t (*certs)[SSP_CERT_SIZE];
+	int from, to, ret;
+};
+
+static void *worker_run(void *p)
+{
+	struct worker *w = p;
+	uint8_t lic[SSP_LIC_SIZE];
+	struct ssp_err e = { 0 };
+
+	for (int i = w->from; i < w->to && !w->ret; i++) {
+		w->ret = ssp_hsm_license(w->h, w->certs[i], NULL, lic, &e);
+		if (w->ret)
+			fprintf(stderr, "bench_hsm: thread license %d: %s\n", i, e.msg);
+	}
+	ssp_wipe(lic, sizeof(lic));
+	return NULL;
+}
+
+/* Licenses for certs[from..to) from THREADS threads at once: licenses/s, or < 0. */
+static double threaded(struct ssp_hsm *h, uint8_t (*certs)[SSP_CERT_SIZE], int from, int to)
+{
+	struct worker w[THREADS];
+	pthread_t t[THREADS];
+	int i, n = to - from, bad = 0;
+	double t0 = now_s();
+
+	for (i = 0; i < THREADS; i++) {
+		w[i] = (struct worker){ h, certs, from + i * n / THREADS, from + (i + 1) * n / THREADS, 0 };
+		if (pthread_create(&t[i], NULL, worker_run, &w[i]))
+			return -1;
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		bad |= w[i].ret;
+	}
+	return bad ? -1 : n / (now_s() - t0);
 }
 
 /* A chip certificate signed by st_priv (as test_hsm.c makes them). */
@@ -139,20 +186,20 @@ static int measure(const char *where, int count, struct result *r)
 	}
 	snprintf(hsm, sizeof(hsm), "%s/hsm", top);
 	snprintf(pem, sizeof(pem), "%s/st.pub", top);
-	certs = calloc(count, SSP_CERT_SIZE);
+	certs = calloc(2 * count, SSP_CERT_SIZE);
 	ret = -ENOMEM;
 	if (!certs)
 		goto out;
 	ret = -EIO;
 	if (ssp_ec_keygen(st_priv, st_pub) || ssp_pem_write_pub(pem, st_pub))
 		goto out;
-	for (i = 0; i < count; i++)
+	for (i = 0; i < 2 * count; i++)
 		if (make_cert(st_priv, certs[i]))
 			goto out;
 	in.series = SSP_SERIES_MP15;
 	if (ssp_random(in.key, sizeof(in.key)) || ssp_random(in.nonce, SSP_GCM_IV_LEN))
 		goto out;
-	in.counter = count;
+	in.counter = 2 * count;
 	in.st_pub_pem[0] = pem;
 	in.kdf_iterations = 0;	/* the default, as `sspctl hsm init` uses it */
 	t0 = now_s();
@@ -187,6 +234,11 @@ static int measure(const char *where, int count, struct result *r)
 	}
 	r->lic_per_s = count / (now_s() - t0);
 	r->cpu_s = (cpu_s() - c0) / count;
+	r->threads_per_s = threaded(h, certs, count, 2 * count);
+	if (r->threads_per_s < 0) {
+		ret = -EIO;
+		goto out;
+	}
 	ssp_wipe(lic, sizeof(lic));
 	{
 		double a, b;
@@ -214,6 +266,8 @@ static void print(const char *where, int count, const struct result *r)
 
 	printf("hsm %s: %d licenses in one process: %.0f durable licenses/s (%.2f ms each, CPU %.2f ms)\n",
 	       where, count, r->lic_per_s, 1e3 / r->lic_per_s, 1e3 * r->cpu_s);
+	printf("hsm %s: %d more from %d threads on the same handle: %.0f licenses/s\n",
+	       where, count, THREADS, r->threads_per_s);
 	printf("hsm %s: fsync cost, same run (mean of before and after): append+fsync %.2f ms (%.0f fsyncs/s);\n"
 	       "    licenses/s : fsyncs/s = %.2f (a license makes 3 fsyncs: audit line, state file, directory)\n",
 	       where, 1e3 * r->append_s, 1 / r->append_s, r->lic_per_s * r->append_s);

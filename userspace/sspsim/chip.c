@@ -431,7 +431,10 @@ static bool tfa_boot(struct sim_chip *c)
 			c->ev = SIM_EV_NONE;
 			return false;
 		}
+		c->otp.defer = true;
 		tfa_stage_c(c, &words, fail_d, cut);
+		if (sim_otp_flush(&c->otp))
+			sim_chip_log(c, "cannot save the OTP burnt in stage C to %s", c->otp.path);
 		/* MP15: the ROM's USB stays up but nobody serves it until the reset. */
 		c->booting = c->on_bus;
 		if (cut) {

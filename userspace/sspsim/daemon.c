@@ -360,8 +360,16 @@ int sim_daemon_run(struct sim_chip **chips, unsigned int n, const int *ports)
 			slots[i].want_attach = true;
 		}
 	}
+	/*
+	 * One clock read per turn, after poll(): the timeout is computed from
+	 * it too, so it runs long by this turn's work (microseconds, against
+	 * poll()'s 1 ms granularity). In the TCG test VM the clock is the HPET
+	 * and each read is a system call of some 15 us.
+	 */
+	uint64_t now = now_us();
+
 	while (!stop_flag) {
-		uint64_t now = now_us(), next = UINT64_MAX;
+		uint64_t next = UINT64_MAX;
 		unsigned int np = 0, map[SIM_MAX_CHIPS];
 		int timeout;
 

@@ -97,10 +97,13 @@ struct sim_otp {
 	uint32_t word[SSP_OTP_WORDS];
 	uint32_t lock[(SSP_OTP_WORDS + 31) / 32];
 	char path[PATH_MAX];		/* otp.bin; empty: not persisted (tests) */
+	bool defer;			/* a burst: saved once by sim_otp_flush() */
+	bool dirty;
 };
 
 int sim_otp_load(struct sim_otp *o, const char *path);
 int sim_otp_save(const struct sim_otp *o);
+int sim_otp_flush(struct sim_otp *o);
 bool sim_otp_locked(const struct sim_otp *o, unsigned int w);
 /* OR bits into a word as BSEC does (OTP bits only go 0 -> 1); -EPERM if locked. */
 int sim_otp_program(struct sim_otp *o, unsigned int w, uint32_t val);
