@@ -29,7 +29,7 @@ def main():
             elif part == "host":
                 bench_gang.host(w, dev)
             elif part == "dfu":
-                bench_dfu.bench(w)
+                bench_dfu.bench(w, int(os.environ.get("SSP_BENCH_DFU_ROUNDS", bench_dfu.ROUNDS)))
             else:
                 print(f"bench: unknown part {part!r} (gang, host, dfu)", file=sys.stderr)
                 return 2
