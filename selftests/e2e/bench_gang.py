@@ -281,12 +281,24 @@ def gang(w):
                          statistics.mean(r["span"] for r in gangs), GANG)
     acc = merge([r["acc"] for r in gangs])
     ours = acc["sspctl_user"] + acc["sspctl_sys"]
+    # What the target leaves: both CPUs for 1.25x one chip's time, against what the gang's tasks ran.
+    budget = os.cpu_count() * GANG_TARGET * t1
+    demand = acc["sspsim"] + ours + sum(acc["kthreads"].values())
+    print(f"\nCPU budget of the target: {os.cpu_count()} CPUs x {GANG_TARGET} x {t1:.2f} s = "
+          f"{budget:.1f} CPU-s; the {GANG} chips' tasks ran {demand:.1f} CPU-s (sspsim "
+          f"{acc['sspsim']:.1f}, sspctl {ours:.1f}, kernel threads "
+          f"{sum(acc['kthreads'].values()):.1f}), so at best {demand / os.cpu_count() / t1:.2f}x")
     limit = ""
+    if demand > budget:
+        limit = (f"; limit: the test bed's CPU: {GANG} chips need {demand:.0f} CPU-s of the VM's "
+                 f"{os.cpu_count()} vCPUs ({acc['sspsim']:.0f} of them the sspsim daemons), the "
+                 f"target leaves {budget:.0f}")
     if failed:
+        limit += ";"
         causes = sorted({r.get("cause", "?").split(": ", 1)[-1] for g in gangs for r in g["failed"]})
-        limit = (f"; {failed} of {GANG * ROUNDS} chips failed ({'; '.join(causes)}) with the VM's "
-                 f"CPUs {100 * busy:.0f} % busy: the test bed could not serve {GANG} chips in time")
-    elif ratio > GANG_TARGET:
+        limit += (f" {failed} of {GANG * ROUNDS} chips failed ({'; '.join(causes)}) with the VM's "
+                  f"CPUs {100 * busy:.0f} % busy: the test bed could not serve {GANG} chips in time")
+    elif ratio > GANG_TARGET and demand <= budget:
         if busy >= 0.85:
             limit = (f"; limit: the VM's {os.cpu_count()} emulated CPUs were {100 * busy:.0f} % busy "
                      f"(per task: the {GANG} sspsim daemons {acc['sspsim']:.1f} CPU-s, sspctl "
