@@ -16,6 +16,7 @@
 #include "formats.h"
 #include "sim.h"
 #include "stm32_image.h"
+#include "util.h"
 
 #define PHASE_FLASHLAYOUT	0x00
 #define PHASE_FSBL		0x01
@@ -94,6 +95,7 @@ static void schedule(struct sim_chip *c, enum sim_event ev, uint64_t delay_us)
 {
 	c->ev = ev;
 	c->ev_at_us = c->now_us + delay_us;
+	c->ev_set_us = c->now_us;
 }
 
 static size_t blob_size(const struct sim_chip *c)
@@ -429,7 +431,10 @@ static bool tfa_boot(struct sim_chip *c)
 			c->ev = SIM_EV_NONE;
 			return false;
 		}
+		c->otp.defer = true;
 		tfa_stage_c(c, &words, fail_d, cut);
+		if (sim_otp_flush(&c->otp))
+			sim_chip_log(c, "cannot save the OTP burnt in stage C to %s", c->otp.path);
 		/* MP15: the ROM's USB stays up but nobody serves it until the reset. */
 		c->booting = c->on_bus;
 		if (cut) {
@@ -990,6 +995,8 @@ enum sim_action sim_chip_run_event(struct sim_chip *c, uint64_t now_us)
 	if (c->hung)
 		return SIM_ACT_NONE;
 	c->ev = SIM_EV_NONE;
+	if (ev != SIM_EV_NONE)
+		c->modelled_event_us += c->ev_at_us - c->ev_set_us;
 	switch (ev) {
 	case SIM_EV_NONE:
 		return SIM_ACT_NONE;
@@ -1038,6 +1045,28 @@ void sim_chip_power_on(struct sim_chip *c, uint64_t now_us)
 	c->next_is_tfa_boot = false;
 	rom_enter(c);
 	c->on_bus = true;
+}
+
+/*
+ * DIR/<serial>/modelled.json: the modelled device time so far (see
+ * struct sim_chip), for `make bench`. Written when the daemon stops.
+ */
+void sim_chip_write_modelled(const struct sim_chip *c)
+{
+	char path[PATH_MAX + 32], buf[256];
+	struct ssp_err e = { 0 };
+	int len;
+
+	if (!c->dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/modelled.json", c->dir);
+	len = snprintf(buf, sizeof(buf),
+		       "{\"timing\": \"%s\", \"ctrl_us\": %llu, \"event_us\": %llu, \"requests\": %llu}\n",
+		       c->timing->name, (unsigned long long)c->modelled_ctrl_us,
+		       (unsigned long long)c->modelled_event_us,
+		       (unsigned long long)c->modelled_requests);
+	if (ssp_write_file_atomic(path, buf, len, 0644, &e))
+		fprintf(stderr, "sspsim: chip %s: %s\n", c->serial, e.msg);
 }
 
 void sim_chip_free(struct sim_chip *c)

@@ -239,6 +239,8 @@ static void queue_reply(struct slot *s, const struct usbip_pdu *p, const struct 
 	q->status = r->status;
 	q->actual = in ? (uint32_t)len : (r->status == 0 ? (uint32_t)p->length : 0);
 	q->due = now + r->delay_us;
+	s->chip->modelled_ctrl_us += r->delay_us;
+	s->chip->modelled_requests++;
 	if (q->due < s->last_due)
 		q->due = s->last_due;	/* replies leave in request order */
 	s->last_due = q->due;
@@ -358,8 +360,16 @@ int sim_daemon_run(struct sim_chip **chips, unsigned int n, const int *ports)
 			slots[i].want_attach = true;
 		}
 	}
+	/*
+	 * One clock read per turn, after poll(): the timeout is computed from
+	 * it too, so it runs long by this turn's work (microseconds, against
+	 * poll()'s 1 ms granularity). In the TCG test VM the clock is the HPET
+	 * and each read is a system call of some 15 us.
+	 */
+	uint64_t now = now_us();
+
 	while (!stop_flag) {
-		uint64_t now = now_us(), next = UINT64_MAX;
+		uint64_t next = UINT64_MAX;
 		unsigned int np = 0, map[SIM_MAX_CHIPS];
 		int timeout;
 
@@ -413,7 +423,9 @@ int sim_daemon_run(struct sim_chip **chips, unsigned int n, const int *ports)
 				try_attach(s, now);
 		}
 	}
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		slot_detach(&slots[i], now_us());
+		sim_chip_write_modelled(slots[i].chip);
+	}
 	return 0;
 }

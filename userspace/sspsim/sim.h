@@ -97,10 +97,13 @@ struct sim_otp {
 	uint32_t word[SSP_OTP_WORDS];
 	uint32_t lock[(SSP_OTP_WORDS + 31) / 32];
 	char path[PATH_MAX];		/* otp.bin; empty: not persisted (tests) */
+	bool defer;			/* a burst: saved once by sim_otp_flush() */
+	bool dirty;
 };
 
 int sim_otp_load(struct sim_otp *o, const char *path);
 int sim_otp_save(const struct sim_otp *o);
+int sim_otp_flush(struct sim_otp *o);
 bool sim_otp_locked(const struct sim_otp *o, unsigned int w);
 /* OR bits into a word as BSEC does (OTP bits only go 0 -> 1); -EPERM if locked. */
 int sim_otp_program(struct sim_otp *o, unsigned int w, uint32_t val);
@@ -269,11 +272,22 @@ struct sim_chip {
 	/* one pending timed event */
 	enum sim_event ev;
 	uint64_t ev_at_us;
+	uint64_t ev_set_us;		/* when it was scheduled */
 	enum sim_stage next_stage;	/* for SIM_EV_ATTACH */
 	bool next_is_tfa_boot;		/* SIM_EV_ATTACH runs the FSBL (MP13 start) */
 	bool power_cycle;		/* disconnect fault: SYSRAM lost */
 
 	uint64_t now_us;		/* clock of the current call */
+
+	/*
+	 * Modelled device time since power-on (the timing model's delays the
+	 * host had to wait for): reply delays of control transfers and the
+	 * delays of timed events that fired. `make bench` subtracts it from
+	 * wall time to get what the host adds (sim_chip_write_modelled).
+	 */
+	uint64_t modelled_ctrl_us;
+	uint64_t modelled_event_us;
+	uint64_t modelled_requests;
 };
 
 /* Persistent chip store (store.c). */
@@ -310,6 +324,7 @@ void sim_chip_control(struct sim_chip *c, uint64_t now_us, const struct sim_setu
 /* Time of the next event, or UINT64_MAX. */
 uint64_t sim_chip_next_event(const struct sim_chip *c);
 enum sim_action sim_chip_run_event(struct sim_chip *c, uint64_t now_us);
+void sim_chip_write_modelled(const struct sim_chip *c);
 void sim_chip_log(struct sim_chip *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The daemon also copies chip log lines to its own log (stderr). */
 extern bool sim_log_to_stderr;

@@ -22,9 +22,14 @@ int usbip_read(struct usbip_conn *c)
 
 		if (c->rlen == sizeof(c->rbuf))
 			return -EPROTO;
-		n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+		size_t room = sizeof(c->rbuf) - c->rlen;
+
+		n = recv(c->fd, c->rbuf + c->rlen, room, MSG_DONTWAIT);
 		if (n > 0) {
 			c->rlen += (size_t)n;
+			/* A short read took all there was: poll() says when there is more. */
+			if ((size_t)n < room)
+				return 0;
 			continue;
 		}
 		if (n == 0)

@@ -243,6 +243,40 @@ TEST(otp_image_round_trips_and_locks_refuse_programming)
 	rmdir(dir);
 }
 
+/* A stage-C burst: nothing reaches otp.bin until sim_otp_flush(), then all of it at once. */
+TEST(otp_burst_is_saved_once_by_flush)
+{
+	char dir[] = "/tmp/ssp-test-otp-XXXXXX", path[PATH_MAX];
+	struct sim_otp a, b;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	memset(&a, 0, sizeof(a));
+	snprintf(a.path, sizeof(a.path), "%s/otp.bin", dir);
+	snprintf(path, sizeof(path), "%s", a.path);
+	ASSERT_EQ(0, sim_otp_program(&a, 57, 0x1));	/* before the burst: saved at once */
+	a.defer = true;
+	ASSERT_EQ(0, sim_otp_program(&a, 60, 0x12345678));
+	ASSERT_EQ(0, sim_otp_lock(&a, 60));
+	EXPECT_EQ(-EPERM, sim_otp_program(&a, 60, 1));	/* locks hold inside the burst */
+	memset(&b, 0, sizeof(b));
+	ASSERT_EQ(0, sim_otp_load(&b, path));
+	EXPECT_EQ(0x1, b.word[57]);
+	EXPECT_EQ(0, b.word[60]);
+	EXPECT_FALSE(sim_otp_locked(&b, 60));
+	ASSERT_EQ(0, sim_otp_flush(&a));
+	EXPECT_FALSE(a.defer);
+	memset(&b, 0, sizeof(b));
+	ASSERT_EQ(0, sim_otp_load(&b, path));
+	EXPECT_EQ(0x12345678, b.word[60]);
+	EXPECT_TRUE(sim_otp_locked(&b, 60));
+	ASSERT_EQ(0, sim_otp_program(&a, 61, 0x2));	/* after it: saved at once again */
+	memset(&b, 0, sizeof(b));
+	ASSERT_EQ(0, sim_otp_load(&b, path));
+	EXPECT_EQ(0x2, b.word[61]);
+	unlink(path);
+	rmdir(dir);
+}
+
 TEST(fault_specs_parse_and_reject)
 {
 	struct sim_fault f;
