@@ -5,7 +5,7 @@ with its own "benchmark result: PASS|FAIL" line (Documentation/performance.rst):
   gang  32 chips against 1, per-step table and CPU account (bench_gang.py);
   host  one chip with fast timing: what the host adds to the device's
         modelled time (bench_gang.py);
-  dfu   SSP_IOC_LOAD_FW against dfu-util (bench_dfu.py).
+  dfu   STM32_SSP_IOC_LOAD_FW against dfu-util (bench_dfu.py).
 `bench.py [gang] [host] [dfu]` runs some of them. A benchmark, not a test:
 the exit status is non-zero only when a measurement could not be made."""
 import os
