@@ -194,7 +194,7 @@ TEST_F(reset, mp13_rom_keeps_its_slot)
  * A reset issued while LOAD_FW runs waits for it (pre_reset takes the I/O
  * lock the step holds): the step is not cut, LOAD_FW succeeds, the reset
  * returns after it, and the started image comes up on the same slot. Every
- * request of the chip takes 20 ms more (sspsim slow:20), so the download
+ * request of the chip takes 10 ms more (sspsim slow:10), so the download
  * lasts well past the moment the reset is issued.
  */
 TEST_F(reset, during_load_fw_waits_for_the_step)
@@ -206,7 +206,7 @@ TEST_F(reset, during_load_fw_waits_for_the_step)
 	char devnum[16];
 	pid_t pid;
 
-	start(_metadata, self, "mp15", "0:slow:20");
+	start(_metadata, self, "mp15", "0:slow:10");
 	ASSERT_EQ(0, usb_attr(self->port, "devnum", devnum, sizeof(devnum)));
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
 	ASSERT_EQ(0, pipe(pfd));
