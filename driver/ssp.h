@@ -121,7 +121,8 @@ struct ssp_dfu {
  * @io_mutex: serialises every exchange with the chip (ioctls, boot work)
  *	and the change of @dfu. Never held across an unbounded wait: each
  *	transfer has a timeout and ends at once at disconnect, and user memory
- *	is copied before it is taken.
+ *	is copied before it is taken. Also held by the resetting task from
+ *	pre_reset to post_reset, across a usb_reset_device().
  * @lock: protects @state, @seq, @writer, @replaced and the DISCONNECTING
  *	bit of @dfu; and @dfu, @stage, @generation, @chip_id, @revision,
  *	@product, @transfer_size and @num_alts, which are written with both
