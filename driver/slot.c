@@ -181,6 +181,35 @@ static struct ssp_slot *ssp_slot_find_port(const char *port)
 	return NULL;
 }
 
+/* The key of a chip's slot: "BUS-PORTS" ("1-1.2"), as in /sys/bus/usb. */
+static void ssp_port_path(struct usb_device *udev, char *port, size_t len)
+{
+	snprintf(port, len, "%d-%s", udev->bus->busnum, udev->devpath);
+}
+
+/**
+ * ssp_slot_port_busy() - does another interface of @udev hold its slot?
+ * @udev: the device being probed
+ *
+ * Lets probe refuse a second matching interface before it sends the chip
+ * anything. ssp_slot_attach() decides again under ssp_slots_lock; this is
+ * only the early answer (the probes of one device's interfaces are
+ * serialised by the device lock, so it is also the same answer).
+ */
+bool ssp_slot_port_busy(struct usb_device *udev)
+{
+	char port[SSP_PORT_LEN];
+	struct ssp_slot *slot;
+	bool busy;
+
+	ssp_port_path(udev, port, sizeof(port));
+	mutex_lock(&ssp_slots_lock);
+	slot = ssp_slot_find_port(port);
+	busy = slot && ssp_slot_attached(slot);
+	mutex_unlock(&ssp_slots_lock);
+	return busy;
+}
+
 /**
  * ssp_slot_attach() - give a probed chip its slot
  * @dfu: the bound interface, identified
@@ -202,8 +231,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 	char port[SSP_PORT_LEN];
 	const char *serial = dfu->udev->serial ?: "";
 
-	snprintf(port, sizeof(port), "%d-%s", dfu->udev->bus->busnum,
-		 dfu->udev->devpath);
+	ssp_port_path(dfu->udev, port, sizeof(port));
 
 	mutex_lock(&ssp_slots_lock);
 	slot = ssp_slot_find_port(port);
@@ -294,6 +322,129 @@ void ssp_slot_detach(struct ssp_slot *slot)
 		ssp_slot_changed(slot);
 	ssp_dfu_free(dfu);
 	ssp_slot_put(slot);
+}
+
+/*
+ * USB resets and system sleep. Neither is a chip reset: the chip keeps its
+ * USB device, its stage and what it holds in SYSRAM, so the slot stays
+ * attached and READY in the same stage with the same generation. Only when
+ * the chip answers with another identity afterwards (it did restart: power
+ * lost while suspended, or a ROM that starts its image on a bus reset) is
+ * it counted as a re-enumeration. Documentation/driver.rst says why each
+ * hook does what it does.
+ */
+
+/* After a reset or a reset-resume, io_mutex held: did the chip restart? */
+static void ssp_slot_recheck(struct ssp_slot *slot)
+{
+	struct ssp_dfu *dfu = slot->dfu;
+	struct ssp_ident *id;
+	bool changed = false;
+	int ret;
+
+	lockdep_assert_held(&slot->io_mutex);
+	spin_lock(&slot->lock);
+	/* A boot poll in progress reads the identity itself. */
+	if (slot->state != STM32_SSP_STATE_READY)
+		dfu = NULL;
+	spin_unlock(&slot->lock);
+	if (!dfu || ssp_dfu_gone(dfu))
+		return;
+	id = kzalloc(sizeof(*id), GFP_KERNEL);
+	if (!id)
+		return;
+	ret = ssp_read_ident(dfu, id, max(READ_ONCE(ssp_io_timeout_ms), 1U));
+	if (ret) {
+		if (!ssp_dfu_gone(dfu))
+			dev_warn(&dfu->intf->dev,
+				 "cannot read the identity back after the USB reset: %d; the next step will tell\n",
+				 ret);
+		kfree(id);
+		return;
+	}
+	if (id->stage != dfu->id.stage || id->chip_id != dfu->id.chip_id ||
+	    strcmp(id->product, dfu->id.product)) {
+		dfu->id = *id;
+		spin_lock(&slot->lock);
+		changed = slot->state != STM32_SSP_STATE_GONE;
+		if (changed) {
+			ssp_slot_take_ident(slot, dfu);
+			slot->generation++;
+			slot->seq++;
+		}
+		spin_unlock(&slot->lock);
+	}
+	kfree(id);
+	if (changed) {
+		dev_info(&dfu->intf->dev,
+			 "the chip restarted during the USB reset: now %s\n",
+			 ssp_stage_str(dfu->id.stage));
+		wake_up_all(&slot->wait);
+		ssp_nl_event(slot, STM32_SSP_CMD_REATTACH);
+	}
+}
+
+/**
+ * ssp_slot_reset_prepare() - a usb_reset_device() of the chip begins
+ * @slot: the slot of the interface
+ *
+ * Waits for the step or boot poll in progress (each transfer is bounded by
+ * io_timeout_ms, so the step is) and keeps the io_mutex until
+ * ssp_slot_reset_done(): no transfer is in flight across the reset and no
+ * step is cut by it; steps issued meanwhile wait. The USB core calls both
+ * hooks from the resetting task, with the device locked.
+ */
+void ssp_slot_reset_prepare(struct ssp_slot *slot)
+{
+	mutex_lock(&slot->io_mutex);
+}
+
+/* The reset is over (whether it worked or not): see the comment above. */
+void ssp_slot_reset_done(struct ssp_slot *slot)
+{
+	lockdep_assert_held(&slot->io_mutex);
+	ssp_slot_recheck(slot);
+	mutex_unlock(&slot->io_mutex);
+}
+
+/**
+ * ssp_slot_suspend() - system sleep begins
+ * @slot: the slot of the interface
+ *
+ * User space is frozen already, so no step runs (a task in a step freezes
+ * only once its ioctl returned). The MP15 boot poll is stopped: its
+ * requests would fail on a suspended device.
+ */
+void ssp_slot_suspend(struct ssp_slot *slot)
+{
+	cancel_delayed_work_sync(&slot->boot_work);
+}
+
+/**
+ * ssp_slot_resume() - system sleep is over
+ * @slot: the slot of the interface
+ * @reset: the device was reset on the way (reset_resume): check that the
+ *	chip is the one that went to sleep
+ *
+ * A boot poll stopped by ssp_slot_suspend() starts again with a whole
+ * boot_timeout_ms: the sleep is not the image's fault.
+ */
+void ssp_slot_resume(struct ssp_slot *slot, bool reset)
+{
+	bool booting;
+
+	mutex_lock(&slot->io_mutex);
+	if (reset)
+		ssp_slot_recheck(slot);
+	spin_lock(&slot->lock);
+	booting = slot->state == STM32_SSP_STATE_BOOTING;
+	if (booting)
+		slot->boot_deadline = jiffies +
+			msecs_to_jiffies(READ_ONCE(ssp_boot_timeout_ms));
+	spin_unlock(&slot->lock);
+	mutex_unlock(&slot->io_mutex);
+	if (booting)
+		queue_delayed_work(ssp_wq, &slot->boot_work, 0);
 }
 
 struct ssp_slot *ssp_slot_get_by_minor(unsigned int minor)

@@ -125,7 +125,8 @@ struct ssp_dfu {
  * @io_mutex: serialises every exchange with the chip (ioctls, boot work)
  *	and the change of @dfu. Never held across an unbounded wait: each
  *	transfer has a timeout and ends at once at disconnect, and user memory
- *	is copied before it is taken.
+ *	is copied before it is taken. Also held by the resetting task from
+ *	pre_reset to post_reset, across a usb_reset_device().
  * @lock: protects @state, @seq, @writer, @replaced and the DISCONNECTING
  *	bit of @dfu; and @dfu, @stage, @generation, @chip_id, @revision,
  *	@product, @transfer_size and @num_alts, which are written with both
@@ -236,6 +237,11 @@ void ssp_boot_work(struct work_struct *work);
 struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen);
 bool ssp_slot_set_state(struct ssp_slot *slot, enum stm32_ssp_state state);
 void ssp_slot_detach(struct ssp_slot *slot);
+bool ssp_slot_port_busy(struct usb_device *udev);
+void ssp_slot_reset_prepare(struct ssp_slot *slot);
+void ssp_slot_reset_done(struct ssp_slot *slot);
+void ssp_slot_suspend(struct ssp_slot *slot);
+void ssp_slot_resume(struct ssp_slot *slot, bool reset);
 struct ssp_slot *ssp_slot_get_by_minor(unsigned int minor);
 void ssp_slot_put(struct ssp_slot *slot);
 void ssp_slot_end_all(void);

@@ -134,6 +134,16 @@ static int ssp_probe(struct usb_interface *intf, const struct usb_device_id *uid
 			 port);
 		return -ENODEV;
 	}
+	/*
+	 * A second matching interface of a device whose slot is held: refused
+	 * before it sends the chip anything, so the probe ends at once (the
+	 * driver core shows the interface bound while its probe runs).
+	 */
+	if (ssp_slot_port_busy(interface_to_usbdev(intf))) {
+		dev_warn(&intf->dev,
+			 "another DFU interface of this device is bound already; this one stays unbound\n");
+		return -EBUSY;
+	}
 	dfu = ssp_dfu_alloc(intf);
 	if (!dfu)
 		return -ENOMEM;
@@ -181,11 +191,56 @@ static void ssp_disconnect(struct usb_interface *intf)
 	ssp_slot_detach(slot);
 }
 
+/*
+ * Without these hooks the USB core unbinds the driver around a
+ * usb_reset_device() and a system sleep and probes it again afterwards:
+ * the chip would look re-enumerated (generation + 1, REATTACH) although it
+ * never reset. With them the slot stays attached; see slot.c and
+ * Documentation/driver.rst. Runtime (auto)suspend stays off
+ * (supports_autosuspend is 0): a ROM waiting for its next image is not
+ * idle, and no STM32MP ROM is known to answer remote wakeup.
+ */
+static int ssp_pre_reset(struct usb_interface *intf)
+{
+	ssp_slot_reset_prepare(usb_get_intfdata(intf));
+	return 0;
+}
+
+static int ssp_post_reset(struct usb_interface *intf)
+{
+	ssp_slot_reset_done(usb_get_intfdata(intf));
+	return 0;
+}
+
+static int ssp_suspend(struct usb_interface *intf, pm_message_t msg)
+{
+	ssp_slot_suspend(usb_get_intfdata(intf));
+	return 0;
+}
+
+static int ssp_resume(struct usb_interface *intf)
+{
+	ssp_slot_resume(usb_get_intfdata(intf), false);
+	return 0;
+}
+
+static int ssp_reset_resume(struct usb_interface *intf)
+{
+	ssp_slot_resume(usb_get_intfdata(intf), true);
+	return 0;
+}
+
 static struct usb_driver ssp_usb_driver = {
 	.name = "stm32_ssp",
 	.probe = ssp_probe,
 	.disconnect = ssp_disconnect,
+	.pre_reset = ssp_pre_reset,
+	.post_reset = ssp_post_reset,
+	.suspend = ssp_suspend,
+	.resume = ssp_resume,
+	.reset_resume = ssp_reset_resume,
 	.id_table = ssp_usb_ids,
+	.supports_autosuspend = 0,
 };
 
 /* Release of a port (ports.c): unbind every interface; device lock held. */
