@@ -249,7 +249,7 @@ TEST(events_in_order_through_a_reset_and_the_end)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ssp_load(fd, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	ASSERT_EQ(0, ssp_wait(fd, 20000, 0, STAGE(STM32_SSP_STAGE_FSBL), &w));
-	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ssp_detach(fd));
 	ASSERT_EQ(0, ssp_wait(fd, 30000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	ASSERT_TRUE(ev_wait(sk, &c, sim.serial, STM32_SSP_CMD_REATTACH, 5000));
 	ASSERT_EQ(0, set_param("grace_ms", "1000", old, sizeof(old)));

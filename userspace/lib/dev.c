@@ -267,7 +267,9 @@ int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_ge
 
 int ssp_dev_detach(struct ssp_dev *d, struct ssp_err *e)
 {
-	return ioc(d, STM32_SSP_IOC_DETACH, NULL, "DFU_DETACH", e);
+	struct stm32_ssp_detach det = { .size = sizeof(det) };
+
+	return ioc(d, STM32_SSP_IOC_DETACH, &det, "DFU_DETACH", e);
 }
 
 int ssp_dev_recover(struct ssp_dev *d, struct stm32_ssp_recover *r, struct ssp_err *e)
