@@ -452,7 +452,7 @@ static inline void params_save(struct ssp_params *p)
 	if (!d)
 		return;
 	while ((de = readdir(d)) && p->n < SSP_PARAMS_MAX) {
-		char path[128];
+		char path[320];
 		struct stat st;
 		int n;
 
