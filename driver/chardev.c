@@ -93,26 +93,45 @@ static __poll_t ssp_poll(struct file *file, poll_table *wait)
 }
 
 /*
- * Copy in a struct that starts with __u32 size: older (smaller) layouts
- * are refused, newer ones accepted when their extra bytes are zero.
+ * Struct sizes, as openat2() and clone3() do: @usize (the caller's, read
+ * once here) is at least the struct's first published size @ver0, at most a
+ * page; bytes the driver does not know must be zero (copy_struct_from_user()
+ * says E2BIG), fields the caller does not know are zero.
  */
-static int ssp_copy_in(void *karg, size_t ksize, void __user *uarg)
+static int ssp_copy_in(void *karg, size_t ksize, size_t ver0,
+		       void __user *uarg, u32 *usize)
 {
-	u32 usize;
-
-	if (get_user(usize, (u32 __user *)uarg))
+	if (get_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
-	if (usize < ksize)
+	if (*usize < ver0)
 		return -EINVAL;
-	if (usize > PAGE_SIZE)
+	if (*usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, usize);
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
-static int ssp_copy_out(void __user *uarg, const void *karg, size_t ksize)
+/*
+ * Write back min(@usize, @ksize) bytes, never past the caller's struct, with
+ * @size set to that number: the driver's size when the caller's struct is
+ * at least as large, and a value the caller may pass again as it is.
+ */
+static int ssp_copy_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
 {
-	return copy_to_user(uarg, karg, ksize) ? -EFAULT : 0;
+	u32 n = min_t(size_t, ksize, usize);
+
+	*(u32 *)karg = n;
+	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
 }
+
+/* A struct only grows: never below its first published size. */
+static_assert(sizeof(struct stm32_ssp_info) >= STM32_SSP_INFO_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_phase) >= STM32_SSP_PHASE_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_load_fw) >= STM32_SSP_LOAD_FW_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_cert) >= STM32_SSP_CERT_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_license) >= STM32_SSP_LICENSE_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_wait) >= STM32_SSP_WAIT_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_detach) >= STM32_SSP_DETACH_SIZE_VER0);
+static_assert(sizeof(struct stm32_ssp_recover) >= STM32_SSP_RECOVER_SIZE_VER0);
 
 /* Take io_mutex for a step; the chip must be there and answering. */
 static int ssp_io_lock(struct ssp_slot *slot)
@@ -130,16 +149,17 @@ static int ssp_io_lock(struct ssp_slot *slot)
 static int ssp_ioc_get_info(struct ssp_file *f, void __user *uarg)
 {
 	struct stm32_ssp_info info;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&info, sizeof(info), uarg);
+	ret = ssp_copy_in(&info, sizeof(info), STM32_SSP_INFO_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (info.flags)
 		return -EINVAL;
 	ssp_slot_snapshot(f->slot, &info);
 	WRITE_ONCE(f->seen_seq, info.seq);
-	return ssp_copy_out(uarg, &info, sizeof(info));
+	return ssp_copy_out(uarg, &info, sizeof(info), usize);
 }
 
 /*
@@ -174,9 +194,10 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 	struct stm32_ssp_wait w;
 	long left;
 	u32 seq;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&w, sizeof(w), uarg);
+	ret = ssp_copy_in(&w, sizeof(w), STM32_SSP_WAIT_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (w.flags || w.stage_mask & ~(BIT(STM32_SSP_STAGE_UNKNOWN) |
@@ -197,7 +218,7 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 	}
 	/* seq of the snapshot copied out: a later change stays visible to poll() */
 	WRITE_ONCE(f->seen_seq, seq);
-	if (ssp_copy_out(uarg, &w, sizeof(w)))
+	if (ssp_copy_out(uarg, &w, sizeof(w), usize))
 		return -EFAULT;
 	return ret;
 }
@@ -205,12 +226,13 @@ static int ssp_ioc_wait(struct ssp_file *f, void __user *uarg)
 static int ssp_ioc_get_phase(struct ssp_file *f, void __user *uarg)
 {
 	struct stm32_ssp_phase *ph;
+	u32 usize;
 	int ret;
 
 	ph = kmalloc(sizeof(*ph), GFP_KERNEL);
 	if (!ph)
 		return -ENOMEM;
-	ret = ssp_copy_in(ph, sizeof(*ph), uarg);
+	ret = ssp_copy_in(ph, sizeof(*ph), STM32_SSP_PHASE_SIZE_VER0, uarg, &usize);
 	if (ret)
 		goto out;
 	ret = -EINVAL;
@@ -222,7 +244,7 @@ static int ssp_ioc_get_phase(struct ssp_file *f, void __user *uarg)
 	ret = ssp_step_get_phase(f->slot, ph);
 	mutex_unlock(&f->slot->io_mutex);
 	if (!ret)
-		ret = ssp_copy_out(uarg, ph, sizeof(*ph));
+		ret = ssp_copy_out(uarg, ph, sizeof(*ph), usize);
 out:
 	kfree(ph);
 	return ret;
@@ -233,9 +255,10 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 	struct ssp_slot *slot = f->slot;
 	struct stm32_ssp_load_fw lf;
 	u8 *img;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&lf, sizeof(lf), uarg);
+	ret = ssp_copy_in(&lf, sizeof(lf), STM32_SSP_LOAD_FW_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (lf.flags || !lf.len || lf.phase > 0xff)
@@ -266,9 +289,10 @@ static int ssp_ioc_load_fw(struct ssp_file *f, void __user *uarg)
 static int ssp_ioc_read_cert(struct ssp_file *f, void __user *uarg)
 {
 	struct stm32_ssp_cert cert;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&cert, sizeof(cert), uarg);
+	ret = ssp_copy_in(&cert, sizeof(cert), STM32_SSP_CERT_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (cert.flags)
@@ -278,16 +302,17 @@ static int ssp_ioc_read_cert(struct ssp_file *f, void __user *uarg)
 		return ret;
 	ret = ssp_step_read_cert(f->slot, &cert);
 	mutex_unlock(&f->slot->io_mutex);
-	return ret ? ret : ssp_copy_out(uarg, &cert, sizeof(cert));
+	return ret ? ret : ssp_copy_out(uarg, &cert, sizeof(cert), usize);
 }
 
 static int ssp_ioc_send_license(struct ssp_file *f, void __user *uarg)
 {
 	struct stm32_ssp_license lic;
 	u8 *blob;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&lic, sizeof(lic), uarg);
+	ret = ssp_copy_in(&lic, sizeof(lic), STM32_SSP_LICENSE_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (lic.flags & ~STM32_SSP_LICENSE_F_NO_DETACH || lic.len <= STM32_SSP_LICENSE_LEN)
@@ -303,13 +328,20 @@ static int ssp_ioc_send_license(struct ssp_file *f, void __user *uarg)
 		mutex_unlock(&f->slot->io_mutex);
 	}
 	kfree_sensitive(blob);
-	return ret ? ret : ssp_copy_out(uarg, &lic, sizeof(lic));
+	return ret ? ret : ssp_copy_out(uarg, &lic, sizeof(lic), usize);
 }
 
-static int ssp_ioc_detach(struct ssp_file *f)
+static int ssp_ioc_detach(struct ssp_file *f, void __user *uarg)
 {
+	struct stm32_ssp_detach det;
+	u32 usize;
 	int ret;
 
+	ret = ssp_copy_in(&det, sizeof(det), STM32_SSP_DETACH_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (det.flags || det.reserved[0] || det.reserved[1])
+		return -EINVAL;
 	ret = ssp_io_lock(f->slot);
 	if (ret)
 		return ret;
@@ -321,9 +353,10 @@ static int ssp_ioc_detach(struct ssp_file *f)
 static int ssp_ioc_recover(struct ssp_file *f, void __user *uarg)
 {
 	struct stm32_ssp_recover rec;
+	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&rec, sizeof(rec), uarg);
+	ret = ssp_copy_in(&rec, sizeof(rec), STM32_SSP_RECOVER_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
 	if (rec.flags || rec.reserved)
@@ -333,7 +366,7 @@ static int ssp_ioc_recover(struct ssp_file *f, void __user *uarg)
 		return ret;
 	ret = ssp_step_recover(f->slot, &rec);
 	mutex_unlock(&f->slot->io_mutex);
-	return ret ? ret : ssp_copy_out(uarg, &rec, sizeof(rec));
+	return ret ? ret : ssp_copy_out(uarg, &rec, sizeof(rec), usize);
 }
 
 /*
@@ -376,7 +409,7 @@ static long ssp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(STM32_SSP_IOC_SEND_LICENSE):
 		return ssp_ioc_send_license(f, uarg);
 	case _IOC_NR(STM32_SSP_IOC_DETACH):
-		return ssp_ioc_detach(f);
+		return ssp_ioc_detach(f, uarg);
 	default:
 		return ssp_ioc_recover(f, uarg);
 	}

@@ -140,12 +140,18 @@ static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the next minor to report. */
+/*
+ * One part of the dump: the slots from minor cb->args[0] up, until the
+ * reply is full. cb->args[0] then holds the first minor not reported, and
+ * the next part resumes there: a slot that ends between two parts is left
+ * out, one that starts behind the cursor waits for the next dump, none is
+ * reported twice.
+ */
 static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned int next = cb->args[0];
 	struct ssp_slot *slot;
-	int ret;
+	int ret = 0;
 
 	while ((slot = ssp_slot_next(next))) {
 		ret = ssp_nl_fill(skb, slot, STM32_SSP_CMD_GET_DEVICE,
@@ -158,6 +164,9 @@ static int ssp_nl_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 	}
 	cb->args[0] = next;
+	/* Not one slot fits in an empty part: an error, not the end of the dump. */
+	if (ret && !skb->len)
+		return ret;
 	return skb->len;
 }
 

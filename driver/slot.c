@@ -147,9 +147,8 @@ static struct ssp_slot *ssp_slot_new(struct ssp_dfu *dfu, const char *port)
 	INIT_DELAYED_WORK(&slot->boot_work, ssp_boot_work);
 	ssp_slot_take_ident(slot, dfu);
 
-	/* No parent: the slot outlives each USB device of the chip. */
-	slot->dev = device_create(&ssp_class, NULL, ssp_devt(minor), slot,
-				  "ssp%u", minor);
+	/* Under the interface; moved as the chip comes and goes (sysfs.c). */
+	slot->dev = ssp_slot_dev_create(slot, dfu->intf);
 	if (IS_ERR(slot->dev)) {
 		int ret = PTR_ERR(slot->dev);
 
@@ -254,6 +253,7 @@ struct ssp_slot *ssp_slot_attach(struct ssp_dfu *dfu, u32 *gen)
 		spin_unlock(&slot->lock);
 		mutex_unlock(&slot->io_mutex);
 		kref_get(&slot->kref);
+		ssp_slot_dev_move(slot, dfu->intf);
 		wake_up_all(&slot->wait);
 		ssp_nl_event(slot, STM32_SSP_CMD_REATTACH);
 		mutex_unlock(&ssp_slots_lock);
@@ -292,6 +292,11 @@ void ssp_slot_detach(struct ssp_slot *slot)
 	enum stm32_ssp_stage old_stage;
 	struct ssp_dfu *dfu;
 	bool gone;
+
+	/* Out of the interface before the USB core deletes it. */
+	mutex_lock(&ssp_slots_lock);
+	ssp_slot_dev_move(slot, NULL);
+	mutex_unlock(&ssp_slots_lock);
 
 	spin_lock(&slot->lock);
 	/* Ours: only this disconnect clears it, and no attach replaces it. */

@@ -14,7 +14,7 @@
  * netlink.c  generic netlink family "stm32_ssp"
  * ports.c    ports left to other tools: ignore_ports, release and claim
  * portpath.c USB port path parsing (parse.h)
- * sysfs.c    class device attributes and uevent variables
+ * sysfs.c    class device: its parent, attributes and uevent variables
  */
 #ifndef _SSP_DRIVER_H
 #define _SSP_DRIVER_H
@@ -119,7 +119,8 @@ struct ssp_dfu {
  *	releases the minor and frees the slot.
  * @node: entry of the slot list; under ssp_slots_lock
  * @minor: N of /dev/sspN, owned until the last put
- * @dev: class device; created and destroyed under ssp_slots_lock
+ * @dev: class device; created, moved (under the attached interface, or
+ *	virtual while absent) and destroyed under ssp_slots_lock
  * @port: USB port path ("1-1.2"), constant
  * @serial: USB serial (chip UID), whole, constant; re-attach compares it
  * @io_mutex: serialises every exchange with the chip (ioctls, boot work)
@@ -272,6 +273,9 @@ bool ssp_port_get(unsigned int idx, char *port, u32 *flags);
 
 /* sysfs.c */
 extern const struct attribute_group *ssp_dev_groups[];
+struct device *ssp_slot_dev_create(struct ssp_slot *slot,
+				   struct usb_interface *intf);
+void ssp_slot_dev_move(struct ssp_slot *slot, struct usb_interface *intf);
 int ssp_dev_uevent(SSP_UEVENT_CONST struct device *dev,
 		   struct kobj_uevent_env *env);
 

@@ -1,14 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * stm32_ssp: attributes of /sys/class/stm32_ssp/sspN and its uevent variables.
- * The class device lives as long as the slot (across the chip's resets),
- * and device_destroy() waits for running show() calls, so the slot behind
+ * stm32_ssp: the class device /sys/class/stm32_ssp/sspN, where it sits in
+ * the device tree, its attributes and its uevent variables. The class
+ * device lives as long as the slot (across the chip's resets), and
+ * device_destroy() waits for running show() calls, so the slot behind
  * drvdata is valid in every callback here.
  */
 #include <linux/device.h>
+#include <linux/kobject.h>
 #include <linux/sysfs.h>
 
 #include "ssp.h"
+
+/*
+ * The class device follows the chip: under its USB interface while the chip
+ * is attached, so that udev rules match the chip's USB attributes
+ * (ATTRS{idVendor}, ATTRS{serial}); under /sys/devices/virtual/stm32_ssp
+ * while the slot waits for it to come back (ABSENT) and once it has ended.
+ * The class device holds a reference on its parent (device_add() and
+ * device_move() take it, device_move() and device_del() drop it), so an
+ * interface is never freed under it; and the disconnect moves it out
+ * before the USB core deletes the interface. Creation, moves and
+ * destruction all happen under ssp_slots_lock: the slot cannot end (and
+ * its class device go) during a move.
+ */
+
+/* The class device of a new slot, under the interface that probed it. */
+struct device *ssp_slot_dev_create(struct ssp_slot *slot,
+				   struct usb_interface *intf)
+{
+	return device_create(&ssp_class, &intf->dev, ssp_devt(slot->minor),
+			     slot, "ssp%u", slot->minor);
+}
+
+/**
+ * ssp_slot_dev_move() - put the class device under @intf, or with NULL
+ * under /sys/devices/virtual/stm32_ssp
+ * @slot: the slot; the caller holds ssp_slots_lock
+ * @intf: the slot's new interface, or NULL when its chip left the bus
+ *
+ * A failure (out of memory) leaves the class device where it was: only its
+ * place in sysfs is wrong, /dev/sspN and the slot work on.
+ */
+void ssp_slot_dev_move(struct ssp_slot *slot, struct usb_interface *intf)
+{
+	struct kobject *old_glue;
+	int ret;
+
+	if (!slot->dev)
+		return;
+	/* A class device under a bus device sits in a "stm32_ssp" glue directory. */
+	old_glue = slot->dev->kobj.parent;
+	ret = device_move(slot->dev, intf ? &intf->dev : NULL,
+			  intf ? DPM_ORDER_DEV_AFTER_PARENT : DPM_ORDER_NONE);
+	if (ret) {
+		dev_warn(slot->dev, "cannot move the class device %s the USB interface: %d\n",
+			 intf ? "under" : "out of", ret);
+		return;
+	}
+	/*
+	 * device_move() references the new glue directory for this device but
+	 * keeps the reference it held on the old one (device_del() drops it,
+	 * device_move() does not): without this put, every move would leak the
+	 * old directory and, with it, the interface it sits in, and the
+	 * virtual one would outlive the module (a duplicate at the next load).
+	 */
+	kobject_put(old_glue);
+}
 
 static ssize_t chip_id_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)

@@ -2,7 +2,8 @@
 /*
  * stm32_ssp ioctls on one simulated STM32MP15 chip in its ROM: each
  * ioctl's success path and its rejections (size, flags, reserved fields,
- * pointers, lengths, stage, file mode), poll(), and the file rules.
+ * pointers, lengths, stage, file mode), the struct size rules in both
+ * directions (older and newer callers), poll(), and the file rules.
  */
 #include <poll.h>
 #include <signal.h>
@@ -10,14 +11,18 @@
 #include "ssp_test.h"
 #include "kselftest_harness.h"
 
+/* The teardown restores the module parameters a test changed. */
 FIXTURE(rom) {
 	struct sim sim;
 	int fd;
+	struct ssp_params params;
 };
 
 FIXTURE_SETUP(rom)
 {
 	memset(&self->sim, 0, sizeof(self->sim));
+	self->fd = -1;
+	params_save(&self->params);
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15", NULL));
 	self->fd = open(self->sim.dev, O_RDWR);
 	ASSERT_LE(0, self->fd);
@@ -28,6 +33,7 @@ FIXTURE_TEARDOWN(rom)
 	if (self->fd >= 0)
 		close(self->fd);
 	sim_stop(&self->sim);
+	params_restore(&self->params);
 }
 
 TEST_F(rom, get_info_reports_the_rom)
@@ -49,30 +55,173 @@ TEST_F(rom, get_info_reports_the_rom)
 	EXPECT_EQ(0, strncmp(i.product, "DFU in HS Mode @Device ID /0x500", 32));
 }
 
-TEST_F(rom, struct_size_rules)
+/*
+ * Struct sizes (openat2()/clone3() rules). The ioctls that answer in the
+ * ROM with a zeroed struct: what a zeroed struct gives there.
+ */
+static const struct sized_ioctl {
+	const char *name;
+	unsigned long cmd;
+	uint32_t ver0;		/* STM32_SSP_*_SIZE_VER0 */
+	uint32_t size;		/* sizeof the struct of this build (= the driver's) */
+	int ret;		/* result of a zeroed struct in the ROM */
+} sized_ioctls[] = {
+	{ "GET_INFO", STM32_SSP_IOC_GET_INFO, STM32_SSP_INFO_SIZE_VER0,
+	  sizeof(struct stm32_ssp_info), 0 },
+	{ "GET_PHASE", STM32_SSP_IOC_GET_PHASE, STM32_SSP_PHASE_SIZE_VER0,
+	  sizeof(struct stm32_ssp_phase), 0 },
+	{ "READ_CERT", STM32_SSP_IOC_READ_CERT, STM32_SSP_CERT_SIZE_VER0,
+	  sizeof(struct stm32_ssp_cert), -EBADFD },
+	{ "WAIT", STM32_SSP_IOC_WAIT, STM32_SSP_WAIT_SIZE_VER0,
+	  sizeof(struct stm32_ssp_wait), 0 },
+	{ "RECOVER", STM32_SSP_IOC_RECOVER, STM32_SSP_RECOVER_SIZE_VER0,
+	  sizeof(struct stm32_ssp_recover), 0 },
+};
+
+#define CANARY	0xa5
+/* A page and more: room for any struct plus a canary. */
+static union {
+	uint32_t size;
+	uint8_t b[8192];
+} ubuf;
+
+/* Zero the first @zeroed bytes, canary after them; size = @size. */
+static void ubuf_fill(uint32_t size, size_t zeroed)
 {
-	struct {
-		struct stm32_ssp_info i;
-		uint8_t tail[16];
-	} big;
+	memset(ubuf.b, CANARY, sizeof(ubuf.b));
+	memset(ubuf.b, 0, zeroed);
+	ubuf.size = size;
+}
+
+static bool canary_from(size_t off)
+{
+	for (size_t i = off; i < sizeof(ubuf.b); i++)
+		if (ubuf.b[i] != CANARY)
+			return false;
+	return true;
+}
+
+TEST_F(rom, every_struct_has_its_first_published_size)
+{
+	EXPECT_EQ(sizeof(struct stm32_ssp_info), STM32_SSP_INFO_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_phase), STM32_SSP_PHASE_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_load_fw), STM32_SSP_LOAD_FW_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_cert), STM32_SSP_CERT_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_license), STM32_SSP_LICENSE_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_wait), STM32_SSP_WAIT_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_detach), STM32_SSP_DETACH_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_recover), STM32_SSP_RECOVER_SIZE_VER0);
+}
+
+/*
+ * An older caller (a VER0 struct): accepted, and the driver writes its
+ * bytes only, nothing past them; @size comes back as the bytes written.
+ * Smaller than VER0: EINVAL.
+ */
+TEST_F(rom, older_struct_gets_only_its_bytes)
+{
+	for (size_t k = 0; k < sizeof(sized_ioctls) / sizeof(sized_ioctls[0]); k++) {
+		const struct sized_ioctl *t = &sized_ioctls[k];
+
+		TH_LOG("%s", t->name);
+		ubuf_fill(t->ver0, t->ver0);
+		EXPECT_EQ(t->ret, ioc(self->fd, t->cmd, &ubuf));
+		EXPECT_TRUE(canary_from(t->ver0));
+		if (!t->ret)
+			EXPECT_EQ(t->ver0 < t->size ? t->ver0 : t->size, ubuf.size);
+		for (uint32_t sz = 0; sz < t->ver0; sz += sz < 8 ? 4 : t->ver0 - 8) {
+			ubuf_fill(sz, t->ver0);
+			EXPECT_EQ(-EINVAL, ioc(self->fd, t->cmd, &ubuf));
+		}
+		ubuf_fill(t->ver0 - 1, t->ver0);
+		EXPECT_EQ(-EINVAL, ioc(self->fd, t->cmd, &ubuf));
+		EXPECT_TRUE(canary_from(t->ver0));
+	}
+}
+
+/*
+ * A newer caller (a larger struct): accepted while its extra bytes are
+ * zero, and told the driver's size; a non-zero byte there (first or last)
+ * is E2BIG, and so is anything larger than a page. Nothing is written past
+ * the driver's struct.
+ */
+TEST_F(rom, newer_struct_needs_a_zero_tail)
+{
+	for (size_t k = 0; k < sizeof(sized_ioctls) / sizeof(sized_ioctls[0]); k++) {
+		const struct sized_ioctl *t = &sized_ioctls[k];
+		uint32_t big = t->size + 16;
+
+		TH_LOG("%s", t->name);
+		ubuf_fill(big, big);
+		EXPECT_EQ(t->ret, ioc(self->fd, t->cmd, &ubuf));
+		if (!t->ret)
+			EXPECT_EQ(t->size, ubuf.size);
+		for (uint32_t i = t->size; i < big; i++)
+			EXPECT_EQ(0, ubuf.b[i]);
+		EXPECT_TRUE(canary_from(big));
+
+		ubuf_fill(big, big);
+		ubuf.b[t->size] = 1;
+		EXPECT_EQ(-E2BIG, ioc(self->fd, t->cmd, &ubuf));
+		ubuf_fill(big, big);
+		ubuf.b[big - 1] = 0x80;
+		EXPECT_EQ(-E2BIG, ioc(self->fd, t->cmd, &ubuf));
+
+		/* A page is the limit. */
+		ubuf_fill(4096, 4096);
+		EXPECT_EQ(t->ret, ioc(self->fd, t->cmd, &ubuf));
+		ubuf_fill(4097, 4097);
+		EXPECT_EQ(-E2BIG, ioc(self->fd, t->cmd, &ubuf));
+	}
+}
+
+/* The input-only structs: LOAD_FW and DETACH, rejected before the chip sees them. */
+TEST_F(rom, input_structs_follow_the_same_rules)
+{
+	struct stm32_ssp_load_fw *lf = (void *)ubuf.b;
+	struct stm32_ssp_detach *det = (void *)ubuf.b;
 	struct stm32_ssp_info i;
 
-	memset(&i, 0, sizeof(i));
-	i.size = 0;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
-	i.size = sizeof(i) - 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
-	i.size = 1 << 20;
-	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
+	ubuf_fill(STM32_SSP_LOAD_FW_SIZE_VER0 - 4, STM32_SSP_LOAD_FW_SIZE_VER0);
+	lf->data = (uintptr_t)w_fw;
+	lf->len = w_fw_len;
+	lf->phase = STM32_SSP_PHASE_FSBL;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_LOAD_FW, lf));
+	lf->size = STM32_SSP_LOAD_FW_SIZE_VER0 + 8;
+	memset(ubuf.b + STM32_SSP_LOAD_FW_SIZE_VER0, 0, 8);
+	ubuf.b[STM32_SSP_LOAD_FW_SIZE_VER0 + 3] = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_LOAD_FW, lf));
+	/* A zero tail is accepted: the length check is reached. */
+	ubuf.b[STM32_SSP_LOAD_FW_SIZE_VER0 + 3] = 0;
+	lf->len = STM32_SSP_IMAGE_MAX + 1;
+	EXPECT_EQ(-EFBIG, ioc(self->fd, STM32_SSP_IOC_LOAD_FW, lf));
 
-	/* A newer, larger struct: fine while the extra bytes are zero. */
-	memset(&big, 0, sizeof(big));
-	big.i.size = sizeof(big);
-	EXPECT_EQ(0, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &big));
-	EXPECT_EQ(STM32_SSP_CHIP_MP15, big.i.chip_id);
-	EXPECT_EQ(sizeof(big), big.i.size);
-	big.tail[15] = 1;
-	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &big));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	ubuf_fill(0, STM32_SSP_DETACH_SIZE_VER0 + 8);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_DETACH, det));
+	det->size = 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_DETACH, det));
+	det->size = STM32_SSP_DETACH_SIZE_VER0;
+	det->flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_DETACH, det));
+	det->flags = 0;
+	det->reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_DETACH, det));
+	det->reserved[1] = 0;
+	det->size = STM32_SSP_DETACH_SIZE_VER0 + 8;
+	ubuf.b[STM32_SSP_DETACH_SIZE_VER0 + 7] = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, STM32_SSP_IOC_DETACH, det));
+
+	/* Nothing reached the chip: still in its ROM, same generation. */
+	ASSERT_EQ(0, ssp_info(self->fd, &i));
+	EXPECT_EQ(STM32_SSP_STAGE_ROM, i.stage);
+	EXPECT_EQ(STM32_SSP_STATE_READY, i.state);
+	EXPECT_EQ(0, i.generation);
+}
+
+TEST_F(rom, flags_and_pointers)
+{
+	struct stm32_ssp_info i;
 
 	memset(&i, 0, sizeof(i));
 	i.size = sizeof(i);
@@ -245,7 +394,7 @@ TEST_F(rom, one_writer_at_a_time)
 	EXPECT_EQ(0, ssp_info(ro, &i));
 	EXPECT_EQ(0, ssp_wait(ro, 0, 0, 0, &w));
 	EXPECT_EQ(-EBADF, ssp_phase(ro, &p));
-	EXPECT_EQ(-EBADF, ioc(ro, STM32_SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(-EBADF, ssp_detach(ro));
 	EXPECT_EQ(-EBADF, ssp_load(ro, w_fw, w_fw_len, STM32_SSP_PHASE_FSBL));
 	close(ro);
 
@@ -340,16 +489,13 @@ TEST_F(rom, sysfs_attributes)
 TEST_F(rom, slot_survives_unplug_and_ends_after_grace)
 {
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
-	char buf[32], old[16];
 	struct stm32_ssp_phase p;
 	struct stm32_ssp_wait w;
 	struct stm32_ssp_info i;
-	int fd;
+	char buf[32];
 
-	fd = open("/sys/module/stm32_ssp/parameters/grace_ms", O_RDWR);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, read(fd, old, sizeof(old) - 1));
-	ASSERT_EQ(4, pwrite(fd, "1500", 4, 0));
+	/* The teardown restores it. */
+	ASSERT_EQ(0, param_write("grace_ms", "1500"));
 	sim_stop(&self->sim);
 	ASSERT_EQ(0, slot_attr(self->sim.minor, "state", buf, sizeof(buf)));
 	EXPECT_STREQ("absent", buf);
@@ -366,8 +512,6 @@ TEST_F(rom, slot_survives_unplug_and_ends_after_grace)
 	EXPECT_EQ(-1, open(self->sim.dev, O_RDONLY));
 	ASSERT_EQ(0, ssp_info(self->fd, &i));
 	EXPECT_EQ(STM32_SSP_STATE_GONE, i.state);
-	pwrite(fd, old, strlen(old), 0);
-	close(fd);
 }
 
 SSP_TEST_MAIN()

@@ -268,7 +268,7 @@ TEST_F(life, boot_timeout_leaves_detach_and_recover)
 	EXPECT_EQ(0, ssp_recover(self->fd, &rec));
 	EXPECT_EQ(2, rec.state_after);
 	/* TF-A resets the chip on DETACH: the ROM comes back on the slot. */
-	EXPECT_EQ(0, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(0, ssp_detach(self->fd));
 	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	EXPECT_EQ(1, w.generation);
 }

@@ -79,7 +79,7 @@ static int ssp_run(const char *dev, enum ssp_series series, unsigned int *gen,
 	STEP(R_A_PHASE, ssp_phase(fd, &ph));
 	CHECK(R_A_PHASE, ph.phase == STM32_SSP_PHASE_RESET && ph.result == STM32_SSP_PHASE_R_ERROR &&
 	      !memcmp(ph.reply + 9, "Provisioning", 12));
-	STEP(R_A_DETACH, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	STEP(R_A_DETACH, ssp_detach(fd));
 	STEP(R_A_RESET, next_rom(fd, gen));
 
 	/* Stage B: certificate out, license + payload in. */
@@ -219,7 +219,7 @@ TEST(license_without_detach_then_detach)
 	fd = open(sim.dev, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
-	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ssp_detach(fd));
 	ASSERT_EQ(0, next_rom(fd, &gen));
 	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
 	ASSERT_EQ(0, ssp_cert(fd, &cert));
@@ -237,7 +237,7 @@ TEST(license_without_detach_then_detach)
 	ASSERT_EQ(0, ssp_phase(fd, &ph));
 	EXPECT_EQ(STM32_SSP_PHASE_R_DETACH_REQ, ph.result);
 	EXPECT_EQ(10, ph.reply_len);
-	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ssp_detach(fd));
 	EXPECT_EQ(0, next_rom(fd, &gen));
 	close(fd);
 	sim_stop(&sim);
@@ -318,7 +318,7 @@ static void to_stage_b(struct __test_metadata *_metadata, FIXTURE_DATA(faulty) *
 
 	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
 	ASSERT_EQ(0, ssp_phase(self->fd, &ph));
-	ASSERT_EQ(0, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ssp_detach(self->fd));
 	ASSERT_EQ(0, next_rom(self->fd, &self->gen));
 	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
 	if (cert)

@@ -299,6 +299,13 @@ static inline int ssp_license(int fd, const void *blob, size_t len, uint32_t fla
 	return ioc(fd, STM32_SSP_IOC_SEND_LICENSE, l);
 }
 
+static inline int ssp_detach(int fd)
+{
+	struct stm32_ssp_detach d = { .size = sizeof(d) };
+
+	return ioc(fd, STM32_SSP_IOC_DETACH, &d);
+}
+
 static inline int ssp_recover(int fd, struct stm32_ssp_recover *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -407,6 +414,70 @@ static inline int make_blob(enum ssp_series series, const struct stm32_ssp_cert 
 	return ret ? ret : (int)(SSP_LIC_SIZE + plen);
 }
 
+/* ---- module parameters: saved and restored around every test ---- */
+
+#define SSP_PARAM_DIR	"/sys/module/stm32_ssp/parameters/"
+#define SSP_PARAMS_MAX	16
+
+/* The writable parameters of stm32_ssp and their values. */
+struct ssp_params {
+	int n;
+	char name[SSP_PARAMS_MAX][48];
+	char val[SSP_PARAMS_MAX][256];
+};
+
+static inline int param_write(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SSP_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+/* Every parameter the owner may write, whatever other helpers add. */
+static inline void params_save(struct ssp_params *p)
+{
+	struct dirent *de;
+	DIR *d;
+
+	p->n = 0;
+	d = opendir(SSP_PARAM_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && p->n < SSP_PARAMS_MAX) {
+		char path[320];
+		struct stat st;
+		int n;
+
+		snprintf(path, sizeof(path), SSP_PARAM_DIR "%s", de->d_name);
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(p->name[0]) ||
+		    stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IWUSR))
+			continue;
+		n = read_file(path, p->val[p->n], sizeof(p->val[0]) - 1);
+		if (n < 0)
+			continue;
+		while (n && p->val[p->n][n - 1] == '\n')
+			n--;
+		p->val[p->n][n] = '\0';
+		strcpy(p->name[p->n], de->d_name);
+		p->n++;
+	}
+	closedir(d);
+}
+
+static inline void params_restore(const struct ssp_params *p)
+{
+	for (int i = 0; i < p->n; i++)
+		param_write(p->name[i], p->val[i]);
+}
+
 /* build/ko/<6.1|6.12>/stm32_ssp.ko for the running kernel. */
 static inline void module_path(char *buf, size_t len)
 {
@@ -421,11 +492,14 @@ static inline void module_path(char *buf, size_t len)
 /*
  * main() of a suite whose world is just world_init(): skip when the driver is
  * not loaded, bail out when the test firmware cannot be made. Expanded after
- * kselftest_harness.h, which provides test_harness_run().
+ * kselftest_harness.h, which provides test_harness_run(). The module
+ * parameters are restored once more at the end: a test killed by a signal
+ * or its timeout never ran its teardown.
  */
 #define SSP_TEST_MAIN()								\
 int main(int argc, char **argv)							\
 {										\
+	static struct ssp_params params;					\
 	int ret;								\
 										\
 	if (access("/sys/class/stm32_ssp", F_OK)) {					\
@@ -438,7 +512,9 @@ int main(int argc, char **argv)							\
 		       strerror(-ret));						\
 		return 1;							\
 	}									\
+	params_save(&params);							\
 	ret = test_harness_run(argc, argv);					\
+	params_restore(&params);						\
 	world_fini();								\
 	return ret;								\
 }

@@ -6,12 +6,17 @@
  * "stm32_ssp". Documentation/userspace-api/stm32_ssp.rst describes every
  * ioctl, field and errno.
  *
- * ABI rules: every ioctl struct starts with @size and @flags; @size is the
- * size of the struct userspace was built with (the driver accepts older and
- * newer sizes as copy_struct_from_user() does), @flags and every reserved
- * field must be zero, pointers are __u64, and there is no implicit padding.
- * The driver dispatches on the ioctl type and number only, so the size
- * encoded in the command does not have to match @size.
+ * ABI rules (openat2()/clone3() style, see "Struct sizes" in the
+ * documentation): every ioctl struct starts with @size and @flags. @size is
+ * the size of the struct userspace was built with: at least the struct's
+ * STM32_SSP_*_SIZE_VER0 (else EINVAL), at most a page (else E2BIG); bytes
+ * past the driver's struct must be zero (else E2BIG), fields the driver has
+ * and the caller lacks count as zero. Out: the driver writes back
+ * min(@size, its size) bytes, with @size set to that number. Fields are only
+ * ever added at the end. @flags and every reserved field must be zero,
+ * pointers are __u64, and there is no implicit padding. The driver
+ * dispatches on the ioctl type and number only, so the size encoded in the
+ * command does not have to match @size.
  */
 #ifndef _UAPI_LINUX_STM32_SSP_H
 #define _UAPI_LINUX_STM32_SSP_H
@@ -110,6 +115,9 @@ struct stm32_ssp_info {
 	char product[128];
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_INFO_SIZE_VER0	232
+
 /* struct stm32_ssp_phase.result bits */
 #define STM32_SSP_PHASE_R_DETACH_REQ	_BITUL(0)	/* 10-byte reply asking for DETACH */
 #define STM32_SSP_PHASE_R_ERROR	_BITUL(1)	/* phase 0xff: message in reply[9..] */
@@ -138,6 +146,9 @@ struct stm32_ssp_phase {
 	__u8 reply[STM32_SSP_PHASE_REPLY_MAX];
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_PHASE_SIZE_VER0	544
+
 /**
  * struct stm32_ssp_load_fw - download an image to a phase's alternate and start it
  * @size: in: sizeof(struct stm32_ssp_load_fw)
@@ -159,6 +170,9 @@ struct stm32_ssp_load_fw {
 	__u32 phase;
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_LOAD_FW_SIZE_VER0	24
+
 /**
  * struct stm32_ssp_cert - the chip certificate, uploaded from the SSP alternate
  * @size: in: sizeof(struct stm32_ssp_cert)
@@ -174,6 +188,9 @@ struct stm32_ssp_cert {
 	__u32 cert_len;
 	__u8 cert[STM32_SSP_CERT_LEN];
 };
+
+/* The first published size (ABI version 0). */
+#define STM32_SSP_CERT_SIZE_VER0	152
 
 /* struct stm32_ssp_license.flags */
 #define STM32_SSP_LICENSE_F_NO_DETACH	_BITUL(0)	/* do not answer a detach request */
@@ -205,6 +222,9 @@ struct stm32_ssp_license {
 	__u32 address;
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_LICENSE_SIZE_VER0	32
+
 /**
  * struct stm32_ssp_wait - wait until the slot is ready in a given generation/stage
  * @size: in: sizeof(struct stm32_ssp_wait)
@@ -229,6 +249,27 @@ struct stm32_ssp_wait {
 	__u32 state;
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_WAIT_SIZE_VER0	32
+
+/**
+ * struct stm32_ssp_detach - send DFU_DETACH on the current alternate
+ * @size: in: sizeof(struct stm32_ssp_detach)
+ * @flags: in: must be zero
+ * @reserved: must be zero
+ *
+ * TF-A resets the chip afterwards, the MP13/MP25 ROM starts the loaded
+ * image: wait for the next generation with STM32_SSP_IOC_WAIT.
+ */
+struct stm32_ssp_detach {
+	__u32 size;
+	__u32 flags;
+	__u32 reserved[2];
+};
+
+/* The first published size (ABI version 0). */
+#define STM32_SSP_DETACH_SIZE_VER0	16
+
 /**
  * struct stm32_ssp_recover - bring the DFU state machine back to dfuIDLE
  * @size: in: sizeof(struct stm32_ssp_recover)
@@ -249,6 +290,9 @@ struct stm32_ssp_recover {
 	__u32 reserved;
 };
 
+/* The first published size (ABI version 0). */
+#define STM32_SSP_RECOVER_SIZE_VER0	24
+
 #define STM32_SSP_IOC_MAGIC		0xBA
 #define STM32_SSP_IOC_GET_INFO	_IOWR(STM32_SSP_IOC_MAGIC, 0x00, struct stm32_ssp_info)
 #define STM32_SSP_IOC_GET_PHASE	_IOWR(STM32_SSP_IOC_MAGIC, 0x01, struct stm32_ssp_phase)
@@ -256,7 +300,7 @@ struct stm32_ssp_recover {
 #define STM32_SSP_IOC_READ_CERT	_IOWR(STM32_SSP_IOC_MAGIC, 0x03, struct stm32_ssp_cert)
 #define STM32_SSP_IOC_SEND_LICENSE	_IOWR(STM32_SSP_IOC_MAGIC, 0x04, struct stm32_ssp_license)
 #define STM32_SSP_IOC_WAIT		_IOWR(STM32_SSP_IOC_MAGIC, 0x05, struct stm32_ssp_wait)
-#define STM32_SSP_IOC_DETACH		_IO(STM32_SSP_IOC_MAGIC, 0x06)
+#define STM32_SSP_IOC_DETACH		_IOW(STM32_SSP_IOC_MAGIC, 0x06, struct stm32_ssp_detach)
 #define STM32_SSP_IOC_RECOVER		_IOWR(STM32_SSP_IOC_MAGIC, 0x07, struct stm32_ssp_recover)
 
 /* Generic netlink family "stm32_ssp", multicast group "events". */

@@ -127,8 +127,10 @@ const char *ssp_dev_errno_hint(int err)
 	case ENOENT:
 		return "the chip has no DFU alternate for this phase";
 	case EFBIG:
-	case E2BIG:
 		return "the data is larger than the chip's alternate accepts";
+	case E2BIG:
+		/* Also a struct larger than the driver's with a field it does not know. */
+		return "the data is larger than the driver or the chip's alternate accepts, or stm32_ssp.ko is older than this program (update the module)";
 	case ESTALE:
 		return "another chip (different serial) is now on that USB port";
 	case EBUSY:
@@ -267,7 +269,9 @@ int ssp_dev_wait(struct ssp_dev *d, unsigned int timeout_ms, unsigned int min_ge
 
 int ssp_dev_detach(struct ssp_dev *d, struct ssp_err *e)
 {
-	return ioc(d, STM32_SSP_IOC_DETACH, NULL, "DFU_DETACH", e);
+	struct stm32_ssp_detach det = { .size = sizeof(det) };
+
+	return ioc(d, STM32_SSP_IOC_DETACH, &det, "DFU_DETACH", e);
 }
 
 int ssp_dev_recover(struct ssp_dev *d, struct stm32_ssp_recover *r, struct ssp_err *e)
