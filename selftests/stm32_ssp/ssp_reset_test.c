@@ -165,7 +165,7 @@ TEST_F(reset, between_steps_is_not_a_chip_reset)
 	expect_same_slot(_metadata, self, &i, devnum);
 
 	/* The chip's own reset still counts. */
-	EXPECT_EQ(0, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	EXPECT_EQ(0, ssp_detach(self->fd));
 	EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, STAGE(STM32_SSP_STAGE_ROM), &w));
 	EXPECT_EQ(1, w.generation);
 	EXPECT_EQ(self->sim.minor, slot_by_serial(self->sim.serial));
