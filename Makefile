@@ -45,7 +45,8 @@ deps:
 vm-prep: $(KSFT_HDR)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TESTS) vm-prep $(CROSS_CHECK_TARGETS)
+	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TESTS) vm-prep
+	@$(MAKE) --no-print-directory cross-check
 	@scripts/run-tests --host "$(HOST_TESTS)" $(CROSS_RUN_TESTS_ARGS) --vm "$(VM_TESTS)" \
 		--kernels "$(KERNELS)"
 
