@@ -74,10 +74,10 @@ $(foreach a,$(ARCHES),$(eval $(call cross_rules,$(a))))
 # The module: Debian's headers for the arch, unpacked under build/ by
 # scripts/cross-kheaders, whose host tools are this machine's linux-kbuild.
 define cross_module_rule
-$(call CROSS_DIR,$(1))/kheaders/$(2)/stamp: scripts/cross-kheaders
+$(call CROSS_DIR,$(1))/kheaders/$(2)/stamp-$(call kver,$(2)): scripts/cross-kheaders
 	scripts/cross-kheaders $(1) "$(call kver,$(2))" $(call CROSS_DIR,$(1))/kheaders/$(2)
 
-$(call CROSS_KO,$(1),$(2)): $(DRIVER_SRCS) $(TOP)/Kbuild $(call CROSS_DIR,$(1))/kheaders/$(2)/stamp
+$(call CROSS_KO,$(1),$(2)): $(DRIVER_SRCS) $(TOP)/Kbuild $(call CROSS_DIR,$(1))/kheaders/$(2)/stamp-$(call kver,$(2))
 	@mkdir -p $(call CROSS_DIR,$(1))/ko/$(2)/driver
 	@ln -sf $(wildcard $(TOP)/driver/*.[ch]) $(call CROSS_DIR,$(1))/ko/$(2)/driver/
 	@ln -sfn $(TOP)/uapi $(call CROSS_DIR,$(1))/ko/$(2)/uapi
