@@ -10,7 +10,7 @@
 # against Debian's arm64 headers: build/cross/arm64/ko/6.1/stm32_ssp.ko.
 #
 # `make check` runs the plain unit tests of each arch under qemu-user
-# (CROSS_HOST_TESTS_<arch>, counted by scripts/run-tests as "<arch> ...").
+# ($(call CROSS_HOST_TESTS,<arch>), counted by scripts/run-tests as "<arch> ...").
 
 ARCHES := arm64 armhf
 CROSS_TRIPLET_arm64 := aarch64-linux-gnu
