@@ -29,6 +29,8 @@ include mk/module.mk
 -include selftests/selftests.mk
 -include mk/demo.mk
 include mk/install.mk
+# Last: it lists the programs of every fragment above.
+include mk/cross.mk
 
 .PHONY: all tools module check deps demo bench install clean fuzz vm-prep
 
@@ -44,7 +46,9 @@ vm-prep: $(KSFT_HDR)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TESTS) vm-prep
-	@scripts/run-tests --host "$(HOST_TESTS)" --vm "$(VM_TESTS)" --kernels "$(KERNELS)"
+	@$(MAKE) --no-print-directory cross-check
+	@scripts/run-tests --host "$(HOST_TESTS)" $(CROSS_RUN_TESTS_ARGS) --vm "$(VM_TESTS)" \
+		--kernels "$(KERNELS)"
 
 clean:
 	rm -rf $(BUILD)

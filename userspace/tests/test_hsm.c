@@ -846,18 +846,24 @@ TEST_F(mp15, secrets_pages_are_left_out_of_core_dumps_and_the_process_is_not_dum
 }
 
 /* Issue §5: a retry or re-run of a chip takes no second license. */
+struct ev_count {
+	const char *ev;
+	uint64_t n;
+};
+
+/* Through the struct: n is not at want + 1 where a pointer is 4 bytes (armhf). */
 static int count_ev(void *arg, const struct ssp_audit_rec *rec)
 {
-	const char **want = arg;
+	struct ev_count *c = arg;
 
-	if (!strcmp(rec->event, want[0]))
-		(*(uint64_t *)(want + 1))++;
+	if (!strcmp(rec->event, c->ev))
+		c->n++;
 	return 0;
 }
 
 static uint64_t events(const char *dir, const char *ev)
 {
-	struct { const char *ev; uint64_t n; } c = { ev, 0 };
+	struct ev_count c = { ev, 0 };
 	struct ssp_err e = { 0 };
 
 	ssp_audit_walk(dir, NULL, count_ev, &c, &e);
