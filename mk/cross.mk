@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# ARM cross builds (Documentation/testing.rst, "ARM builds"). `make cross`
+# builds, for each of ARCHES, everything the host builds for itself except the
+# sanitizer and fuzzer builds: libssp, sspctl, sspsim, the host unit tests and
+# the VM test programs, into build/cross/<arch>/ with the same layout as
+# build/ (build/cross/arm64/sspctl, build/cross/arm64/tests/test_util, ...),
+# by running this Makefile again with the cross compiler, the arch's
+# pkg-config directory and BUILD pointing there; so every fragment's source
+# list and rules are reused as they are. For arm64 it also builds the module
+# against Debian's arm64 headers: build/cross/arm64/ko/6.1/stm32_ssp.ko.
+#
+# `make check` runs the plain unit tests of each arch under qemu-user
+# (CROSS_HOST_TESTS_<arch>, counted by scripts/run-tests as "<arch> ...").
+
+ARCHES := arm64 armhf
+CROSS_TRIPLET_arm64 := aarch64-linux-gnu
+CROSS_TRIPLET_armhf := arm-linux-gnueabihf
+CROSS_QEMU_arm64 := qemu-aarch64-static
+CROSS_QEMU_armhf := qemu-arm-static
+# Debian's kernel ARCH and the kernels whose headers each arch is built against.
+CROSS_KARCH_arm64 := arm64
+CROSS_KERNELS_arm64 := 6.1
+CROSS_KERNELS_armhf :=
+
+CROSS_DIR = $(BUILD)/cross/$(1)
+# What the recursive make builds (names as that make sees them).
+CROSS_GOALS = $(LIBSSP) $(SSPCTL) $(SSPSIM) $(UNIT_TESTS) $(E2E_LOGIC) $(SSP_KSFT) $(SIM_BLOB)
+# The plain unit tests, run under qemu-user.
+CROSS_UNIT_TESTS = $(addprefix $(call CROSS_DIR,$(1))/tests/,$(UNIT_TEST_NAMES) \
+	$(notdir $(E2E_LOGIC)))
+# Each test gets a wrapper that runs it under the emulator: the tests exec
+# only host tools (sh, swtpm, python3), so no binfmt_misc is needed.
+CROSS_HOST_TESTS = $(addprefix $(call CROSS_DIR,$(1))/qemu/,$(notdir $(call CROSS_UNIT_TESTS,$(1))))
+CROSS_KO = $(call CROSS_DIR,$(1))/ko/$(2)/stm32_ssp.ko
+
+.PHONY: cross $(addprefix cross-,$(ARCHES)) cross-goals
+
+cross: $(addprefix cross-,$(ARCHES))
+
+# Only in the recursive make: build what CROSS_GOALS lists there.
+cross-goals: $(CROSS_GOALS)
+
+define cross_rules
+cross-$(1): cross-userspace-$(1) $(foreach k,$(CROSS_KERNELS_$(1)),$(call CROSS_KO,$(1),$(k)))
+
+# The kselftest headers come from the host's extraction of linux-source.
+.PHONY: cross-userspace-$(1)
+cross-userspace-$(1): $(KSFT_HDR)
+	@command -v $(CROSS_TRIPLET_$(1))-gcc >/dev/null || \
+		{ echo "cross-$(1): no $(CROSS_TRIPLET_$(1))-gcc: run make deps" >&2; exit 1; }
+	+@PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET_$(1))/pkgconfig:/usr/share/pkgconfig \
+		PKG_CONFIG_PATH= $$(MAKE) --no-print-directory CC=$(CROSS_TRIPLET_$(1))-gcc \
+		BUILD=$(call CROSS_DIR,$(1)) KSRC=$(KSRC) cross-goals
+
+$(call CROSS_HOST_TESTS,$(1)): $(call CROSS_DIR,$(1))/qemu/%: | cross-userspace-$(1)
+	@mkdir -p $$(dir $$@)
+	printf '#!/bin/sh\nexec %s "%s" "$$$$@"\n' $(CROSS_QEMU_$(1)) $(call CROSS_DIR,$(1))/tests/$$* >$$@
+	chmod +x $$@
+endef
+$(foreach a,$(ARCHES),$(eval $(call cross_rules,$(a))))
+
+# The module: Debian's headers for the arch, unpacked under build/ by
+# scripts/cross-kheaders, whose host tools are this machine's linux-kbuild.
+define cross_module_rule
+$(call CROSS_DIR,$(1))/kheaders/$(2)/stamp: scripts/cross-kheaders
+	scripts/cross-kheaders $(1) "$(call kver,$(2))" $(call CROSS_DIR,$(1))/kheaders/$(2)
+
+$(call CROSS_KO,$(1),$(2)): $(DRIVER_SRCS) $(TOP)/Kbuild $(call CROSS_DIR,$(1))/kheaders/$(2)/stamp
+	@mkdir -p $(call CROSS_DIR,$(1))/ko/$(2)/driver
+	@ln -sf $(wildcard $(TOP)/driver/*.[ch]) $(call CROSS_DIR,$(1))/ko/$(2)/driver/
+	@ln -sfn $(TOP)/uapi $(call CROSS_DIR,$(1))/ko/$(2)/uapi
+	@ln -sf $(TOP)/Kbuild $(call CROSS_DIR,$(1))/ko/$(2)/Kbuild
+	+$$(MAKE) -C $(call CROSS_DIR,$(1))/kheaders/$(2)/tree M=$(call CROSS_DIR,$(1))/ko/$(2) \
+		ARCH=$(CROSS_KARCH_$(1)) CROSS_COMPILE=$(CROSS_TRIPLET_$(1))- W=1 $(KMAKE_FLAGS) modules
+endef
+$(foreach a,$(ARCHES),$(foreach k,$(CROSS_KERNELS_$(a)),$(eval $(call cross_module_rule,$(a),$(k)))))
+
+# For `make check`: each arch built on its own, its output kept in
+# build/cross/<arch>/build.log and its exit status in build.status, so an
+# arch that cannot be built (no cross libraries) is one failure in
+# scripts/run-tests' count instead of stopping the whole check.
+.PHONY: cross-check
+cross-check:
+	@for a in $(ARCHES); do \
+		mkdir -p $(BUILD)/cross/$$a; \
+		{ $(MAKE) --no-print-directory cross-$$a cross-wrappers-$$a; \
+		  echo $$? >$(BUILD)/cross/$$a/build.status; } 2>&1 | tee $(BUILD)/cross/$$a/build.log; \
+	done
+
+$(foreach a,$(ARCHES),$(eval cross-wrappers-$(a): $(call CROSS_HOST_TESTS,$(a))))
+.PHONY: $(addprefix cross-wrappers-,$(ARCHES))
+
+# scripts/run-tests --cross ARCH "TESTS", once per arch.
+CROSS_RUN_TESTS_ARGS = $(foreach a,$(ARCHES),--cross $(a) "$(call CROSS_HOST_TESTS,$(a))")
