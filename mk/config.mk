@@ -2,7 +2,9 @@
 # Compiler flags and the two kernels; found under /usr/src, never from uname -r.
 
 CC ?= cc
-CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+# _FILE_OFFSET_BITS=64: on 32-bit hosts (armhf) readdir() and stat() fail
+# with EOVERFLOW on 64-bit inode numbers and directory offsets without it.
+CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-I$(TOP)/uapi -I$(TOP)/userspace/lib
 CFLAGS += $(CFLAGS_COMMON)
 OPENSSL_LIBS := -lcrypto
