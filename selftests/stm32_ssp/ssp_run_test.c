@@ -16,16 +16,16 @@ static uint8_t secrets[SSP_USER_SECRETS_MAX];
 /* Load the firmware in the ROM and wait until it answers in the FSBL. */
 static int start_fsbl(int fd, unsigned int *gen, bool mp13)
 {
-	struct stm32_ssp_wait w;
+	struct ssp_wait w;
 	int ret;
 
-	ret = ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), STM32_SSP_PHASE_FSBL);
+	ret = ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL);
 	if (ret)
 		return ret;
 	/* MP15 boots on the same device; MP13 re-enumerates after DETACH. */
 	if (mp13)
 		(*gen)++;
-	ret = ssp_wait(fd, 30000, *gen, STAGE(STM32_SSP_STAGE_FSBL), &w);
+	ret = ssp_wait(fd, 30000, *gen, STAGE(SSP_STAGE_FSBL), &w);
 	if (!ret && w.generation != *gen)
 		ret = -EBADE;
 	return ret;
@@ -34,11 +34,11 @@ static int start_fsbl(int fd, unsigned int *gen, bool mp13)
 /* The chip resets: the same slot comes back in the ROM, one generation on. */
 static int next_rom(int fd, unsigned int *gen)
 {
-	struct stm32_ssp_wait w;
+	struct ssp_wait w;
 	int ret;
 
 	(*gen)++;
-	ret = ssp_wait(fd, 60000, *gen, STAGE(STM32_SSP_STAGE_ROM), &w);
+	ret = ssp_wait(fd, 60000, *gen, STAGE(SSP_STAGE_ROM), &w);
 	if (!ret && w.generation != *gen)
 		ret = -EBADE;
 	return ret;
@@ -58,11 +58,11 @@ static int ssp_run(const char *dev, enum ssp_series series, unsigned int *gen,
 		   int *err)
 {
 	bool mp13 = series == SSP_SERIES_MP13;
-	uint8_t blob[STM32_SSP_BLOB_MAX];
-	struct stm32_ssp_license lic;
-	struct stm32_ssp_phase ph;
-	struct stm32_ssp_cert cert;
-	struct stm32_ssp_info i;
+	uint8_t blob[SSP_BLOB_MAX];
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
+	struct ssp_info i;
 	int fd, len, step;
 
 	*gen = 0;
@@ -77,35 +77,35 @@ static int ssp_run(const char *dev, enum ssp_series series, unsigned int *gen,
 	/* Stage A: TF-A SSP burns SSP_REQ and asks for a reset. */
 	STEP(R_A_LOAD, start_fsbl(fd, gen, mp13));
 	STEP(R_A_PHASE, ssp_phase(fd, &ph));
-	CHECK(R_A_PHASE, ph.phase == STM32_SSP_PHASE_RESET && ph.result == STM32_SSP_PHASE_R_ERROR &&
+	CHECK(R_A_PHASE, ph.phase == SSP_PHASE_RESET && ph.result == SSP_PHASE_R_ERROR &&
 	      !memcmp(ph.reply + 9, "Provisioning", 12));
-	STEP(R_A_DETACH, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	STEP(R_A_DETACH, ioc(fd, SSP_IOC_DETACH, NULL));
 	STEP(R_A_RESET, next_rom(fd, gen));
 
 	/* Stage B: certificate out, license + payload in. */
 	STEP(R_B_LOAD, start_fsbl(fd, gen, mp13));
 	STEP(R_B_PHASE, ssp_phase(fd, &ph));
-	CHECK(R_B_PHASE, ph.phase == (mp13 ? STM32_SSP_PHASE_SSP : STM32_SSP_PHASE_FLASHLAYOUT) &&
+	CHECK(R_B_PHASE, ph.phase == (mp13 ? SSP_PHASE_SSP : SSP_PHASE_FLASHLAYOUT) &&
 	      !ph.result);
 	STEP(R_B_CERT, ssp_cert(fd, &cert));
-	CHECK(R_B_CERT, cert.cert_len == STM32_SSP_CERT_LEN &&
+	CHECK(R_B_CERT, cert.cert_len == SSP_CERT_LEN &&
 	      !memcmp(cert.cert, mp13 ? "501" : "500", 3));
 	len = make_blob(series, &cert, secrets, sizeof(secrets), RMA_WORD, blob,
 			sizeof(blob));
 	CHECK(R_B_BLOB, len > 0);
 	STEP(R_B_LICENSE, ssp_license(fd, blob, len, 0, &lic));
-	CHECK(R_B_LICENSE, lic.result == STM32_SSP_LICENSE_R_DETACHED && lic.phase == 0 &&
+	CHECK(R_B_LICENSE, lic.result == SSP_LICENSE_R_DETACHED && lic.phase == 0 &&
 	      lic.address == 0xffffffff);
 	STEP(R_B_RESET, next_rom(fd, gen));
 
 	/* Stage C: the ROM opens the license, TF-A programs OTP and resets. */
-	STEP(R_C_LOAD, ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), STM32_SSP_PHASE_FSBL));
+	STEP(R_C_LOAD, ssp_load(fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 	STEP(R_C_RESET, next_rom(fd, gen));
 
 	/* The same file still describes the chip, generation by generation. */
 	STEP(R_INFO, ssp_info(fd, &i));
 	CHECK(R_INFO, i.generation == *gen && i.generation >= 3 &&
-	      i.state == STM32_SSP_STATE_READY && i.stage == STM32_SSP_STAGE_ROM);
+	      i.state == SSP_STATE_READY && i.stage == SSP_STAGE_ROM);
 	step = 0;
 #undef STEP
 #undef CHECK
@@ -203,15 +203,15 @@ TEST(mp15_gang_of_four_in_parallel)
 	gang_run(_metadata, "mp15", SSP_SERIES_MP15);
 }
 
-/* STM32_SSP_LICENSE_F_NO_DETACH leaves the detach request to the caller. */
+/* SSP_LICENSE_F_NO_DETACH leaves the detach request to the caller. */
 TEST(license_without_detach_then_detach)
 {
-	uint8_t blob[STM32_SSP_BLOB_MAX];
-	struct stm32_ssp_license lic;
-	struct stm32_ssp_phase ph;
-	struct stm32_ssp_cert cert;
+	uint8_t blob[SSP_BLOB_MAX];
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
 	struct sim sim = { 0 };
-	struct stm32_ssp_info i;
+	struct ssp_info i;
 	unsigned int gen = 0;
 	int fd, len;
 
@@ -219,25 +219,25 @@ TEST(license_without_detach_then_detach)
 	fd = open(sim.dev, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
-	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
 	ASSERT_EQ(0, next_rom(fd, &gen));
 	ASSERT_EQ(0, start_fsbl(fd, &gen, true));
 	ASSERT_EQ(0, ssp_cert(fd, &cert));
 	len = make_blob(SSP_SERIES_MP13, &cert, secrets, sizeof(secrets), RMA_WORD,
 			blob, sizeof(blob));
 	ASSERT_LT(0, len);
-	ASSERT_EQ(0, ssp_license(fd, blob, len, STM32_SSP_LICENSE_F_NO_DETACH, &lic));
+	ASSERT_EQ(0, ssp_license(fd, blob, len, SSP_LICENSE_F_NO_DETACH, &lic));
 	EXPECT_EQ(0, lic.result);
 	EXPECT_EQ(0, lic.phase);
 	EXPECT_EQ(0xffffffff, lic.address);
 	/* The chip still waits in its FSBL, asking for DFU_DETACH. */
 	ASSERT_EQ(0, ssp_info(fd, &i));
 	EXPECT_EQ(gen, i.generation);
-	EXPECT_EQ(STM32_SSP_STAGE_FSBL, i.stage);
+	EXPECT_EQ(SSP_STAGE_FSBL, i.stage);
 	ASSERT_EQ(0, ssp_phase(fd, &ph));
-	EXPECT_EQ(STM32_SSP_PHASE_R_DETACH_REQ, ph.result);
+	EXPECT_EQ(SSP_PHASE_R_DETACH_REQ, ph.result);
 	EXPECT_EQ(10, ph.reply_len);
-	ASSERT_EQ(0, ioc(fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ioc(fd, SSP_IOC_DETACH, NULL));
 	EXPECT_EQ(0, next_rom(fd, &gen));
 	close(fd);
 	sim_stop(&sim);
@@ -312,13 +312,13 @@ FIXTURE_VARIANT_ADD(faulty, bad_alternate_name) {
 
 /* Stage B with a certificate in hand (stage A done). */
 static void to_stage_b(struct __test_metadata *_metadata, FIXTURE_DATA(faulty) *self,
-		       bool mp13, struct stm32_ssp_cert *cert)
+		       bool mp13, struct ssp_cert *cert)
 {
-	struct stm32_ssp_phase ph;
+	struct ssp_phase ph;
 
 	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
 	ASSERT_EQ(0, ssp_phase(self->fd, &ph));
-	ASSERT_EQ(0, ioc(self->fd, STM32_SSP_IOC_DETACH, NULL));
+	ASSERT_EQ(0, ioc(self->fd, SSP_IOC_DETACH, NULL));
 	ASSERT_EQ(0, next_rom(self->fd, &self->gen));
 	ASSERT_EQ(0, start_fsbl(self->fd, &self->gen, mp13));
 	if (cert)
@@ -329,9 +329,9 @@ static void to_stage_b(struct __test_metadata *_metadata, FIXTURE_DATA(faulty) *
 static void expect_comes_back(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(faulty) *self)
 {
-	struct stm32_ssp_wait w;
+	struct ssp_wait w;
 
-	EXPECT_EQ(0, ssp_wait(self->fd, 60000, self->gen + 1, STAGE(STM32_SSP_STAGE_ROM), &w));
+	EXPECT_EQ(0, ssp_wait(self->fd, 60000, self->gen + 1, STAGE(SSP_STAGE_ROM), &w));
 	EXPECT_EQ(self->gen + 1, w.generation);
 }
 
@@ -339,27 +339,27 @@ TEST_F(faulty, step_fails_as_documented)
 {
 	bool mp13 = !strcmp(variant->series, "mp13");
 	const char *f = variant->fault;
-	struct stm32_ssp_recover rec;
-	struct stm32_ssp_license lic;
-	struct stm32_ssp_phase ph;
-	struct stm32_ssp_cert cert;
-	uint8_t blob[STM32_SSP_BLOB_MAX];
+	struct ssp_recover rec;
+	struct ssp_license lic;
+	struct ssp_phase ph;
+	struct ssp_cert cert;
+	uint8_t blob[SSP_BLOB_MAX];
 	uint64_t t0;
 	int len, fd;
 
 	if (strstr(f, "disconnect:load") || strstr(f, "after-blocks")) {
 		t0 = now_ms();
-		EXPECT_EQ(-ENODEV, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), STM32_SSP_PHASE_FSBL));
+		EXPECT_EQ(-ENODEV, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 		EXPECT_GE(PROMPT_MS, now_ms() - t0);
 		expect_comes_back(_metadata, self);
 	} else if (strstr(f, "disconnect:stage-a")) {
 		/* The chip leaves while the driver polls the booting TF-A. */
-		struct stm32_ssp_wait w;
+		struct ssp_wait w;
 
-		EXPECT_EQ(0, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), STM32_SSP_PHASE_FSBL));
+		EXPECT_EQ(0, ssp_load(self->fd, W_FW(mp13), W_FW_LEN(mp13), SSP_PHASE_FSBL));
 		EXPECT_EQ(0, ssp_wait(self->fd, 60000, 1, 0, &w));
 		EXPECT_EQ(1, w.generation);
-		EXPECT_EQ(STM32_SSP_STAGE_ROM, w.stage);
+		EXPECT_EQ(SSP_STAGE_ROM, w.stage);
 	} else if (strstr(f, "disconnect:phase")) {
 		t0 = now_ms();
 		EXPECT_EQ(-ENODEV, ssp_phase(self->fd, &ph));
@@ -416,7 +416,7 @@ int main(int argc, char **argv)
 {
 	int ret;
 
-	if (access("/sys/class/stm32_ssp", F_OK)) {
+	if (access("/sys/class/ssp", F_OK)) {
 		printf("1..0 # SKIP stm32_ssp is not loaded\n");
 		return KSFT_SKIP;
 	}
