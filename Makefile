@@ -17,6 +17,7 @@ include mk/config.mk
 # Filled in by the fragments.
 HOST_TESTS :=		# host programs printing TAP, run by scripts/run-tests
 VM_TESTS :=		# commands printing TAP, run inside the VM on each kernel
+VM_TESTS_ARM64 :=	# the same, run inside the arm64 VM (selftests/vm/arm64.mk)
 TOOLS :=		# userspace programs `make tools` builds
 FUZZERS :=		# libFuzzer targets
 
@@ -47,8 +48,9 @@ vm-prep: $(KSFT_HDR)
 check: deps
 	@$(MAKE) --no-print-directory all $(HOST_TESTS) $(VM_TESTS) vm-prep
 	@$(MAKE) --no-print-directory cross-check
+	@$(MAKE) --no-print-directory vm-arm64-root || echo "check: no arm64 root: the arm64 VM tests will fail"
 	@scripts/run-tests --host "$(HOST_TESTS)" $(CROSS_RUN_TESTS_ARGS) --vm "$(VM_TESTS)" \
-		--kernels "$(KERNELS)"
+		--kernels "$(KERNELS)" --vm-arm64 "$(VM_TESTS_ARM64)"
 
 clean:
 	rm -rf $(BUILD)

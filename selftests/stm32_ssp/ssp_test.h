@@ -478,12 +478,20 @@ static inline void params_restore(const struct ssp_params *p)
 		param_write(p->name[i], p->val[i]);
 }
 
-/* build/ko/<6.1|6.12>/stm32_ssp.ko for the running kernel. */
+/*
+ * build/ko/<6.1|6.12>/stm32_ssp.ko for the running kernel, or $SSP_KO (the
+ * arm64 VM points it at the cross-built module).
+ */
 static inline void module_path(char *buf, size_t len)
 {
+	const char *ko = getenv("SSP_KO");
 	struct utsname u;
 	unsigned int a = 0, b = 0;
 
+	if (ko && *ko) {
+		snprintf(buf, len, "%s", ko);
+		return;
+	}
 	uname(&u);
 	sscanf(u.release, "%u.%u", &a, &b);
 	snprintf(buf, len, SSP_TOP "/build/ko/%u.%u/stm32_ssp.ko", a, b);
