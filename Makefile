@@ -29,6 +29,7 @@ include mk/module.mk
 -include selftests/selftests.mk
 -include mk/demo.mk
 include mk/install.mk
+-include mk/deb.mk
 
 .PHONY: all tools module check deps demo bench install clean fuzz vm-prep
 
