@@ -30,6 +30,7 @@ include mk/module.mk
 -include selftests/selftests.mk
 -include mk/demo.mk
 include mk/install.mk
+-include mk/deb.mk
 # Last: it lists the programs of every fragment above.
 include mk/cross.mk
 

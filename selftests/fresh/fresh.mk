@@ -2,8 +2,9 @@
 # make check-fresh: `make deps`, `make all` and the host tests in a clean
 # Debian 12 minbase root (selftests/fresh/check-fresh; needs root, caches in
 # build/fresh/). make check-host: the host part of `make check` alone (no VM
-# suites), which check-fresh runs inside that root.
-CHECK_HOST_TESTS = $(filter-out $(TOP)/selftests/fresh/%,$(HOST_TESTS))
+# suites, and not selftests/deb/, which bootstraps a root of its own), which
+# check-fresh runs inside that root.
+CHECK_HOST_TESTS = $(filter-out $(TOP)/selftests/fresh/% $(TOP)/selftests/deb/%,$(HOST_TESTS))
 
 check-host: deps
 	@$(MAKE) --no-print-directory all $(CHECK_HOST_TESTS)
