@@ -10,6 +10,11 @@
 # ok STATUS NAME [LOG], bail MSG and secs START, runs in a mount namespace of
 # its own (unshare --mount) and calls fresh_init, then fresh_base.
 dir=$top/build/fresh
+# The cached roots and packages: build/fresh/ unless SSP_CACHE_DIR names a
+# directory shared by every checkout of this machine (.ci/run sets it: a CI
+# run starts from a fresh clone, and debootstrap plus the roots built on it
+# cost 20 minutes that depend only on the keys in their names).
+cache=${SSP_CACHE_DIR:-$dir}
 suite=bookworm
 current_root=""
 
@@ -57,7 +62,7 @@ fresh_init() {
 		bail "no '$suite-security' source in /etc/apt/sources.list{,.d}: a fresh Debian 12 has one (the 6.12 kernel comes from it)"
 	updates_uri=${updates_uri:-$main_uri}
 	echo "# mirror: $main_uri ($suite, $suite-updates: $updates_uri), $security_uri ($suite-security)"
-	mkdir -p "$dir" "$logs" "$dir/apt-archives/partial"
+	mkdir -p "$dir" "$logs" "$cache/apt-archives/partial"
 }
 
 # --- mounts: a chroot with /proc, /sys, /dev and the package cache ---------
@@ -88,7 +93,7 @@ mount_root() {
 	mount -t proc proc "$r/proc" &&
 		mount -t sysfs sysfs "$r/sys" &&
 		mount --rbind /dev "$r/dev" && mount --make-rslave "$r/dev" &&
-		mount --bind "$dir/apt-archives" "$r/var/cache/apt/archives"
+		mount --bind "$cache/apt-archives" "$r/var/cache/apt/archives"
 }
 # cleanup: the caller's EXIT trap; CHECK_FRESH_KEEP=1 leaves the root.
 cleanup() {
@@ -118,19 +123,19 @@ fresh_base() {
 	local start=$SECONDS st b
 	recipe="1 $suite minbase git,make $main_uri $updates_uri $security_uri $(date -u +%G-W%V)"
 	key=$(echo "$recipe" | sha256sum | cut -c1-16)
-	base=$dir/base-$key.tar
+	base=$cache/base-$key.tar
 	start=$SECONDS
 	if [[ -s $base ]]; then
 		ok 0 "fresh Debian 12 root: cached $(basename "$base")"
 	else
 		echo "# building the base root (debootstrap --variant=minbase, git, make; cold run)"
-		b=$dir/base-build
+		b=$cache/base-build
 		current_root=$b
 		remove_root "$b"
 		mkdir -p "$b"
 		{
 			debootstrap --variant=minbase --include=git,make --components=main \
-				--cache-dir="$dir/apt-archives" "$suite" "$b" "$main_uri" &&
+				--cache-dir="$cache/apt-archives" "$suite" "$b" "$main_uri" &&
 				cat >"$b/etc/apt/sources.list" <<-EOF &&
 					deb $main_uri $suite main
 					deb $updates_uri $suite-updates main
@@ -147,6 +152,6 @@ fresh_base() {
 		[[ $st -eq 0 ]] || exit 1
 		remove_root "$b"
 		current_root=""
-		find "$dir" -maxdepth 1 -name 'base-*.tar' ! -name "$(basename "$base")" -delete
+		find "$cache" -maxdepth 1 -name 'base-*.tar' ! -name "$(basename "$base")" -delete
 	fi
 }
