@@ -15,36 +15,12 @@
 #include "ssp_test.h"
 #include "kselftest_harness.h"
 
-#define PARAM_DIR	"/sys/module/stm32_ssp/parameters/"
-
 static int param_get(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	int n;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	n = read_file(path, buf, len - 1);
-	if (n < 0)
-		return n;
-	while (n && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int param_set(const char *name, const char *val)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+	snprintf(path, sizeof(path), SSP_PARAM_DIR "%s", name);
+	return read_line(path, buf, len);
 }
 
 /* How many slots, ended ones aside, belong to @serial (a UID prefix)? */
@@ -144,8 +120,8 @@ FIXTURE_TEARDOWN(life)
 	if (self->fd >= 0)
 		close(self->fd);
 	sim_stop(&self->sim);
-	param_set("grace_ms", self->grace);
-	param_set("boot_timeout_ms", self->boot);
+	param_write("grace_ms", self->grace);
+	param_write("boot_timeout_ms", self->boot);
 }
 
 /*
@@ -196,7 +172,7 @@ TEST_F(life, two_dfu_interfaces_one_slot)
 		TH_LOG("interface 0: '%s', interface 1: '%s'", drv, drv1);
 
 	/* Unplugged for good: the slot goes after grace_ms, the file sees it. */
-	ASSERT_EQ(0, param_set("grace_ms", "500"));
+	ASSERT_EQ(0, param_write("grace_ms", "500"));
 	sim_stop(&self->sim);
 	t0 = now_ms();
 	while (slots_of(self->sim.serial) && now_ms() - t0 < 10000)
@@ -254,7 +230,7 @@ TEST_F(life, boot_timeout_leaves_detach_and_recover)
 	struct stm32_ssp_phase ph;
 	struct stm32_ssp_wait w;
 
-	ASSERT_EQ(0, param_set("boot_timeout_ms", "1000"));
+	ASSERT_EQ(0, param_write("boot_timeout_ms", "1000"));
 	ASSERT_EQ(0, sim_start(&self->sim, "mp15", "0:foreign-fsbl"));
 	self->fd = open(self->sim.dev, O_RDWR);
 	ASSERT_LE(0, self->fd);

@@ -505,7 +505,6 @@ static int slot_realpath(int minor, char *buf, size_t len)
 static int attr_above(const char *dir, int up, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
-	int n;
 
 	snprintf(path, sizeof(path), "%s", dir);
 	for (int i = 0; i < up; i++)
@@ -514,13 +513,7 @@ static int attr_above(const char *dir, int up, const char *attr, char *buf, size
 		return -ENAMETOOLONG;
 	strcat(path, "/");
 	strcat(path, attr);
-	n = read_file(path, buf, len - 1);
-	if (n < 0)
-		return n;
-	while (n && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
+	return read_line(path, buf, len);
 }
 
 /*

@@ -18,16 +18,9 @@
 static int usb_attr(const char *port, const char *attr, char *buf, size_t len)
 {
 	char path[160];
-	int n;
 
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", port, attr);
-	n = read_file(path, buf, len - 1);
-	if (n < 0)
-		return n;
-	while (n && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
+	return read_line(path, buf, len);
 }
 
 static int usb_attr_set(const char *port, const char *attr, const char *val)

@@ -102,20 +102,26 @@ static inline int read_file(const char *path, void *buf, size_t len)
 	return n < 0 ? -errno : (int)n;
 }
 
-/* Read /sys/class/stm32_ssp/sspN/ATTR without the newline. */
-static inline int slot_attr(int minor, const char *attr, char *buf, size_t len)
+/* A sysfs file's value without its newline, NUL-terminated; 0 or -errno. */
+static inline int read_line(const char *path, char *buf, size_t len)
 {
-	char path[128];
-	int n;
+	int n = read_file(path, buf, len - 1);
 
-	snprintf(path, sizeof(path), SSP_CLASS "/ssp%d/%s", minor, attr);
-	n = read_file(path, buf, len - 1);
 	if (n < 0)
 		return n;
 	while (n && buf[n - 1] == '\n')
 		n--;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* Read /sys/class/stm32_ssp/sspN/ATTR without the newline. */
+static inline int slot_attr(int minor, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SSP_CLASS "/ssp%d/%s", minor, attr);
+	return read_line(path, buf, len);
 }
 
 /*
@@ -454,18 +460,13 @@ static inline void params_save(struct ssp_params *p)
 	while ((de = readdir(d)) && p->n < SSP_PARAMS_MAX) {
 		char path[320];
 		struct stat st;
-		int n;
 
 		snprintf(path, sizeof(path), SSP_PARAM_DIR "%s", de->d_name);
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(p->name[0]) ||
 		    stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IWUSR))
 			continue;
-		n = read_file(path, p->val[p->n], sizeof(p->val[0]) - 1);
-		if (n < 0)
+		if (read_line(path, p->val[p->n], sizeof(p->val[0])))
 			continue;
-		while (n && p->val[p->n][n - 1] == '\n')
-			n--;
-		p->val[p->n][n] = '\0';
 		strcpy(p->name[p->n], de->d_name);
 		p->n++;
 	}
