@@ -367,31 +367,39 @@ static int open_log(const struct log_ref *ref, char *path, size_t path_len, int 
 	return fd;
 }
 
-int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_object *fields,
-			const uint8_t *mac_key, struct ssp_audit_pos *pos, struct ssp_err *e)
+int ssp_audit_append_batch_at(int dirfd, const char *dir, const struct ssp_audit_entry *v,
+			      size_t n, const uint8_t *mac_key, ssp_audit_seq_fn on_seq, void *arg,
+			      struct ssp_audit_pos *pos, struct ssp_err *e)
 {
 	const struct log_ref ref = { .dirfd = dirfd, .dir = dir };
-	char path[PATH_MAX], prev[HASH_HEX + 1], hash[HASH_HEX + 1];
-	char *line;
+	char path[PATH_MAX], prev[HASH_HEX + 1], *hash = NULL;
+	char *buf;
+	size_t i, len, total = 0, *ends = NULL;
 	struct stat st;
 	uint64_t seq;
-	size_t len = 0;
-	ssize_t n;
+	ssize_t w;
 	int fd, ret;
 
-	if (!event_ok(event))
-		return ssp_errf(e, -EINVAL, "audit log in %s: event name \"%s\" is not a short [a-z0-9-] word",
-				dir, event);
-	if (fields && !json_object_is_type(fields, json_type_object))
-		return ssp_errf(e, -EINVAL, "audit log in %s: the fields of a \"%s\" record must be a JSON object",
-				dir, event);
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!event_ok(v[i].event))
+			return ssp_errf(e, -EINVAL, "audit log in %s: event name \"%s\" is not a short [a-z0-9-] word",
+					dir, v[i].event);
+		if (v[i].fields && !json_object_is_type(v[i].fields, json_type_object))
+			return ssp_errf(e, -EINVAL, "audit log in %s: the fields of a \"%s\" record must be a JSON object",
+					dir, v[i].event);
+	}
 	fd = open_log(&ref, path, sizeof(path), O_RDWR | O_APPEND | O_CREAT, e);
 	if (fd < 0)
 		return fd;
-	line = malloc(SSP_AUDIT_LINE_MAX + 1);
-	if (!line) {
-		close(fd);
-		return ssp_errf(e, -ENOMEM, "%s: out of memory", path);
+	/* Every line of the batch one after the other, written with one write(). */
+	buf = malloc(n * SSP_AUDIT_LINE_MAX + 1);
+	ends = calloc(n, sizeof(*ends));
+	hash = malloc(n * (HASH_HEX + 1));
+	if (!buf || !ends || !hash) {
+		ret = ssp_errf(e, -ENOMEM, "%s: out of memory", path);
+		goto out;
 	}
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
@@ -402,25 +410,41 @@ int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_obje
 	ret = read_tail(fd, path, &seq, prev, e);
 	if (ret)
 		goto out;
-	ret = build_line(seq + 1, event, fields, prev, mac_key, line, &len, hash);
-	if (ret) {
-		ssp_errf(e, ret, "%s: cannot build the \"%s\" record: %s", path, event,
-			 ret == -E2BIG ? "its fields are too long" : strerror(-ret));
-		goto out;
+	for (i = 0; i < n; i++) {
+		char *h = hash + i * (HASH_HEX + 1);
+
+		if (on_seq) {
+			ret = on_seq(arg, i, seq + 1 + i);
+			if (ret) {
+				ssp_errf(e, ret, "%s: cannot build the \"%s\" record: %s", path,
+					 v[i].event, strerror(-ret));
+				goto out;
+			}
+		}
+		ret = build_line(seq + 1 + i, v[i].event, v[i].fields, i ? hash + (i - 1) * (HASH_HEX + 1) : prev,
+				 mac_key, buf + total, &len, h);
+		if (ret) {
+			ssp_errf(e, ret, "%s: cannot build the \"%s\" record: %s", path, v[i].event,
+				 ret == -E2BIG ? "its fields are too long" : strerror(-ret));
+			goto out;
+		}
+		total += len;
+		ends[i] = total;
 	}
-	n = write(fd, line, len);
-	if (n != (ssize_t)len) {
-		ret = n < 0 ? -errno : -EIO;
-		ssp_errf(e, ret, "%s: appending the \"%s\" record failed: %s; free space on that file system",
-			 path, event, n < 0 ? strerror(errno) : "short write");
-		/* Take back a partial line so that the log stays well-formed. */
-		if (n > 0 && fstat(fd, &st) == 0 && ftruncate(fd, st.st_size - n) == 0)
+	w = write(fd, buf, total);
+	if (w != (ssize_t)total) {
+		ret = w < 0 ? -errno : -EIO;
+		ssp_errf(e, ret, "%s: appending the \"%s\" record%s failed: %s; free space on that file system",
+			 path, v[0].event, n > 1 ? " and the ones after it" : "",
+			 w < 0 ? strerror(errno) : "short write");
+		/* Take back a partial write so that the log stays well-formed. */
+		if (w > 0 && fstat(fd, &st) == 0 && ftruncate(fd, st.st_size - w) == 0)
 			fsync(fd);
 		goto out;
 	}
 	if (fsync(fd) < 0) {
 		ret = ssp_errf(e, -errno, "%s: fsync after appending the \"%s\" record failed: %s",
-			       path, event, strerror(errno));
+			       path, v[n - 1].event, strerror(errno));
 		goto out;
 	}
 	if (seq == 0) {
@@ -439,14 +463,26 @@ int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_obje
 			ret = ssp_errf(e, -errno, "%s: cannot stat: %s", path, strerror(errno));
 			goto out;
 		}
-		pos->seq = seq + 1;
-		memcpy(pos->hash, hash, sizeof(hash));
-		pos->end = st.st_size;
+		for (i = 0; i < n; i++) {
+			pos[i].seq = seq + 1 + i;
+			memcpy(pos[i].hash, hash + i * (HASH_HEX + 1), HASH_HEX + 1);
+			pos[i].end = st.st_size - (off_t)total + (off_t)ends[i];
+		}
 	}
 out:
-	free(line);
+	free(hash);
+	free(ends);
+	free(buf);
 	close(fd);	/* drops the lock */
 	return ret;
+}
+
+int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_object *fields,
+			const uint8_t *mac_key, struct ssp_audit_pos *pos, struct ssp_err *e)
+{
+	const struct ssp_audit_entry one = { .event = event, .fields = fields };
+
+	return ssp_audit_append_batch_at(dirfd, dir, &one, 1, mac_key, NULL, NULL, pos, e);
 }
 
 int ssp_audit_append_pos(const char *dir, const char *event, json_object *fields,

@@ -82,6 +82,25 @@ enum ssp_audit_mac {
 int ssp_audit_append_at(int dirfd, const char *dir, const char *event, json_object *fields,
 			const uint8_t *mac_key, struct ssp_audit_pos *pos, struct ssp_err *e);
 
+/*
+ * Group commit: append n records with one write() and one fsync (each its
+ * own line: seq, hash chain and MAC exactly as one append each would give).
+ * on_seq (may be NULL) is called for line i with the seq it gets, before
+ * that line is built, so that a record can name an earlier line of the same
+ * batch (it may add to v[i].fields). pos (may be NULL) gets n positions. A
+ * crash inside the write leaves whole lines of the batch and a torn one; the
+ * next append cuts the torn one (the whole lines were never acknowledged
+ * either: they only count, which is the safe direction for a license).
+ */
+struct ssp_audit_entry {
+	const char *event;
+	json_object *fields;		/* not consumed */
+};
+typedef int (*ssp_audit_seq_fn)(void *arg, size_t i, uint64_t seq);
+int ssp_audit_append_batch_at(int dirfd, const char *dir, const struct ssp_audit_entry *v,
+			      size_t n, const uint8_t *mac_key, ssp_audit_seq_fn on_seq, void *arg,
+			      struct ssp_audit_pos *pos, struct ssp_err *e);
+
 /* One line as read back. */
 struct ssp_audit_rec {
 	uint64_t seq;

@@ -122,6 +122,11 @@ struct soft_hsm {
 	struct lic_index idx;
 	struct recover_cache rc;
 	pthread_mutex_t rc_lock;	/* status runs under a shared lock */
+	/* Group commit of this handle's licenses (soft_license). */
+	pthread_mutex_t gc_lock;
+	pthread_cond_t gc_cond;
+	struct lic_req *gc_head, **gc_tail;	/* waiting for a commit */
+	bool gc_busy;			/* a leader is committing */
 	enum ssp_series series;
 	uint32_t fsbl_min_version;
 	uint16_t st_mask;
@@ -857,37 +862,325 @@ static void license_tail(json_object *f, const struct ssp_hsm_ctx *ctx)
 }
 
 /*
- * A chip this HSM licensed before gets a license again, not counted: a
- * license opens only on the chip whose key it was made for, and a chip is
- * provisioned once, so this cannot make more chips than were paid for.
- * The license is computed afresh (ssp_license_make draws a new ephemeral
- * key), so its bytes differ from the first one; both open on that chip only.
+ * Group commit (Documentation/performance.rst): the licenses that the
+ * threads of one handle ask for while a commit is under way wait in a
+ * queue; the next caller to find no commit under way takes the queue (up
+ * to BATCH_MAX) and commits it for all: one lock, one state read, every
+ * line appended with one fsync, one state write, then every caller gets
+ * its own result. Each license keeps its own line, and none leaves before
+ * its line and the state naming it are durable.
  */
-static int reissue(struct soft_hsm *s, uint64_t orig, const struct ssp_hsm_ctx *ctx,
-		   const char *product, const char *hc_hex, const uint8_t hl[SSP_HASH_LEN],
-		   struct ssp_hsm_license_info *info, struct ssp_err *e)
+#define BATCH_MAX	64
+
+enum req_kind {
+	REQ_COUNT,			/* a new chip: a counted license */
+	REQ_REISSUE,			/* licensed before: its license again, not counted */
+	REQ_FAILED,			/* err says why */
+};
+
+/* One caller's license, queued on its handle until a leader commits it. */
+struct lic_req {
+	struct lic_req *next;
+	const struct ssp_hsm_ctx *ctx;
+	uint8_t hc[SSP_HASH_LEN], hl[SSP_HASH_LEN];
+	char hc_hex[HEX_HASH], product[9];
+	/* the leader's, while it commits */
+	enum req_kind kind;
+	uint64_t orig;			/* REQ_REISSUE: the license line it repeats */
+	const struct lic_req *twin;	/* REQ_REISSUE of a license counted in this batch */
+	uint64_t nv;			/* TPM: the counter value of this license */
+	uint64_t seq;			/* of its line */
+	/* the result, valid once done */
+	bool done;
+	int ret;
+	struct ssp_err err;
+	struct ssp_hsm_license_info info;
+};
+
+struct batch {
+	struct soft_hsm *s;
+	struct lic_req **line;		/* the request of each line */
+	struct ssp_audit_entry *ent;
+};
+
+static void req_fail(struct lic_req *r, int ret, const struct ssp_err *e)
 {
-	struct ssp_audit_pos pos;
-	json_object *f;
+	r->kind = REQ_FAILED;
+	r->ret = ret;
+	r->err = *e;
+	r->err.code = ret;
+}
+
+static json_object *reissue_fields(struct soft_hsm *s, const struct lic_req *r)
+{
+	json_object *f = license_fields(s, r->ctx, r->product, r->hc_hex, r->hl);
+
+	if (!f)
+		return NULL;
+	json_object_object_add(f, "original_seq", json_object_new_int64(r->orig));
+	license_tail(f, r->ctx);
+	return f;
+}
+
+/*
+ * The audit code calls this with each line's seq before building it: a
+ * re-issue of a license counted earlier in the same batch names that line.
+ */
+static int batch_line_seq(void *arg, size_t i, uint64_t seq)
+{
+	struct batch *b = arg;
+	struct lic_req *r = b->line[i];
+
+	r->seq = seq;
+	if (r->kind != REQ_REISSUE || !r->twin)
+		return 0;
+	r->orig = r->twin->seq;
+	b->ent[i].fields = reissue_fields(b->s, r);
+	return b->ent[i].fields ? 0 : -ENOMEM;
+}
+
+/* How far a failed commit got: what its requests' messages say. */
+enum batch_step {
+	BEFORE_LINES,			/* e says it all */
+	RECORDING,			/* no line written */
+	SAVING,				/* lines written, state not */
+};
+
+/* Every request of the batch that had not failed yet fails with e, prefixed by step. */
+static void batch_fail(struct soft_hsm *s, struct lic_req **v, size_t n, int ret,
+		       const struct ssp_err *e, enum batch_step step)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct lic_req *r = v[i];
+		enum req_kind was = r->kind;
+
+		if (was == REQ_FAILED)
+			continue;
+		req_fail(r, ret, e);
+		if (step == BEFORE_LINES)
+			continue;
+		if (step == RECORDING && was == REQ_COUNT)
+			ssp_err_prefix(&r->err, "HSM %s: recording the license (none was issued)",
+				       s->base.dir);
+		else if (step == RECORDING && r->orig)
+			ssp_err_prefix(&r->err, "HSM %s: recording the re-issue of license line %" PRIu64 " (none was issued)",
+				       s->base.dir, r->orig);
+		else if (step == RECORDING)
+			ssp_err_prefix(&r->err, "HSM %s: recording the re-issue of a license (none was issued)",
+				       s->base.dir);
+		else if (was == REQ_COUNT)
+			ssp_err_prefix(&r->err, "HSM %s: the license was counted (audit line %" PRIu64 ") but not issued",
+				       s->base.dir, r->seq);
+		else
+			ssp_err_prefix(&r->err, "HSM %s: the re-issue was recorded (audit line %" PRIu64 ") but not handed out",
+				       s->base.dir, r->seq);
+	}
+}
+
+/* Decide each request: re-issue, counted license (TPM: counted here), or no budget left. */
+static size_t batch_decide(struct soft_hsm *s, struct soft_state *st, struct lic_req **v,
+			   size_t n)
+{
+	struct ssp_err e = { 0 };
+	size_t i, j, counted = 0;
 	int ret;
 
-	f = license_fields(s, ctx, product, hc_hex, hl);
-	if (!f)
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
-	json_object_object_add(f, "original_seq", json_object_new_int64(orig));
-	license_tail(f, ctx);
-	ret = ssp_audit_append_at(s->dirfd, s->base.dir, SSP_AUDIT_EV_LICENSE_REISSUE, f,
-				  s->sec->kaudit, &pos, e);
-	json_object_put(f);
-	if (ret)
-		return ssp_err_prefix(e, "HSM %s: recording the re-issue of license line %" PRIu64 " (none was issued)",
-				      s->base.dir, orig);
-	if (info) {
-		info->seq = pos.seq;
-		info->reissued = true;
-		info->original_seq = orig;
+	for (i = 0; i < n; i++) {
+		struct lic_req *r = v[i];
+
+		r->orig = licensed_before(s, r->hc, r->hc_hex);
+		for (j = 0; !r->orig && j < i && !r->twin; j++)
+			if (v[j]->kind == REQ_COUNT && !memcmp(v[j]->hc, r->hc, SSP_HASH_LEN))
+				r->twin = v[j];
+		if (r->orig || r->twin) {
+			r->kind = REQ_REISSUE;
+			continue;
+		}
+		if (st->remaining == counted) {
+			ssp_errf(&e, -ENOSPC, "HSM %s: no licenses left (%" PRIu64 " issued); this HSM cannot provision more chips",
+				 s->base.dir, st->issued + counted);
+			req_fail(r, -ENOSPC, &e);
+			continue;
+		}
+		ret = count_license(s, st, &e);
+		if (ret) {
+			req_fail(r, ret, &e);
+			continue;
+		}
+		r->kind = REQ_COUNT;
+		r->nv = st->nv;
+		counted++;
+	}
+	return counted;
+}
+
+/* The audit record of each request that is to get a license; -ENOMEM. */
+static int batch_lines(struct soft_hsm *s, const struct soft_state *st, struct lic_req **v,
+		       size_t n, struct batch *b, size_t *nl)
+{
+	size_t i, k = 0;
+
+	*nl = 0;
+	for (i = 0; i < n; i++) {
+		struct lic_req *r = v[i];
+		json_object *f = NULL;
+
+		if (r->kind == REQ_FAILED)
+			continue;
+		if (r->kind == REQ_COUNT) {
+			f = license_fields(s, r->ctx, r->product, r->hc_hex, r->hl);
+			if (!f)
+				return -ENOMEM;
+			k++;
+			json_object_object_add(f, "remaining", json_object_new_int64(st->remaining - k));
+			json_object_object_add(f, "issued", json_object_new_int64(st->issued + k));
+			license_tail(f, r->ctx);
+			if (s->tpm)
+				json_object_object_add(f, "nv", json_object_new_int64(r->nv));
+		} else if (!r->twin) {
+			f = reissue_fields(s, r);
+			if (!f)
+				return -ENOMEM;
+		}
+		b->ent[*nl].event = r->kind == REQ_COUNT ? SSP_AUDIT_EV_LICENSE :
+				    SSP_AUDIT_EV_LICENSE_REISSUE;
+		b->ent[*nl].fields = f;
+		b->line[(*nl)++] = r;
 	}
 	return 0;
+}
+
+/* Commit the batch v[0..n) (the leader, with no other commit of this handle under way). */
+static void batch_commit(struct soft_hsm *s, struct lic_req **v, size_t n)
+{
+	struct batch b = { .s = s };
+	struct ssp_audit_pos *pos = NULL, last = { 0 };
+	struct ssp_err e = { 0 };
+	struct soft_state st;
+	size_t i, nl = 0, counted, given = 0;
+	uint64_t found;
+	int fd = -1, ret;
+
+	b.line = calloc(n, sizeof(*b.line));
+	b.ent = calloc(n, sizeof(*b.ent));
+	pos = calloc(n, sizeof(*pos));
+	if (!b.line || !b.ent || !pos) {
+		ret = ssp_errf(&e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
+		batch_fail(s, v, n, ret, &e, BEFORE_LINES);
+		goto out;
+	}
+	fd = lock_dir(s, LOCK_EX, &e);
+	if (fd < 0) {
+		batch_fail(s, v, n, fd, &e, BEFORE_LINES);
+		goto out;
+	}
+	test_crash_point("locked");
+	ret = state_read(s, &st, &e);
+	if (!ret)
+		ret = state_recover(s, &st, &found, &e);
+	if (!ret)
+		ret = index_update(s, &e);
+	if (!ret)
+		ret = record_lost(s, &st, &e);
+	if (ret) {
+		batch_fail(s, v, n, ret, &e, BEFORE_LINES);
+		goto out;
+	}
+	counted = batch_decide(s, &st, v, n);
+	if (counted)
+		test_crash_point("counted");
+	ret = batch_lines(s, &st, v, n, &b, &nl);
+	if (ret) {
+		ret = ssp_errf(&e, ret, "HSM %s: out of memory", s->base.dir);
+		batch_fail(s, v, n, ret, &e, RECORDING);
+		goto out;
+	}
+	if (!nl)
+		goto out;
+	/* Commit point: once these lines are durable their licenses are counted. */
+	ret = ssp_audit_append_batch_at(s->dirfd, s->base.dir, b.ent, nl, s->sec->kaudit,
+					batch_line_seq, &b, pos, &e);
+	if (ret) {
+		batch_fail(s, v, n, ret, &e, RECORDING);
+		goto out;
+	}
+	test_crash_point("audited");
+	for (i = 0; i < nl; i++) {
+		b.line[i]->seq = pos[i].seq;
+		if (b.line[i]->kind == REQ_COUNT)
+			last = pos[i];
+	}
+	if (counted) {
+		st.remaining -= counted;
+		st.issued += counted;
+		st.last = last;
+		/*
+		 * Licenses leave only once their count is durable in state too:
+		 * their audit lines already count them (the next call folds them
+		 * in), so a failure here costs these licenses, never mints an
+		 * uncounted one (say in a directory made read-only).
+		 */
+		ret = state_write(s, &st, &e);
+		if (ret) {
+			batch_fail(s, v, n, ret, &e, SAVING);
+			goto out;
+		}
+		test_crash_point("saved");
+	}
+	for (i = 0; i < nl; i++) {
+		struct lic_req *r = b.line[i];
+
+		r->ret = 0;
+		r->info.seq = r->seq;
+		r->info.reissued = r->kind == REQ_REISSUE;
+		r->info.original_seq = r->kind == REQ_REISSUE ? r->orig : 0;
+		given++;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; b.ent && i < nl; i++)
+		json_object_put(b.ent[i].fields);
+	free(pos);
+	free(b.ent);
+	free(b.line);
+	if (given)
+		test_crash_point("unlocked");
+}
+
+/* Queue r on s and wait until it is committed, committing the queue when nobody else is. */
+static void group_commit(struct soft_hsm *s, struct lic_req *r)
+{
+	struct lic_req *v[BATCH_MAX];
+	size_t i, n;
+
+	pthread_mutex_lock(&s->gc_lock);
+	*s->gc_tail = r;
+	s->gc_tail = &r->next;
+	while (!r->done) {
+		if (s->gc_busy) {
+			pthread_cond_wait(&s->gc_cond, &s->gc_lock);
+			continue;
+		}
+		for (n = 0; s->gc_head && n < BATCH_MAX; n++) {
+			v[n] = s->gc_head;
+			s->gc_head = v[n]->next;
+		}
+		if (!s->gc_head)
+			s->gc_tail = &s->gc_head;
+		s->gc_busy = true;
+		pthread_mutex_unlock(&s->gc_lock);
+		batch_commit(s, v, n);
+		pthread_mutex_lock(&s->gc_lock);
+		/* Once done, a request's caller may return: v[i] is not touched again. */
+		for (i = 0; i < n; i++)
+			v[i]->done = true;
+		s->gc_busy = false;
+		pthread_cond_broadcast(&s->gc_cond);
+	}
+	pthread_mutex_unlock(&s->gc_lock);
 }
 
 static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
@@ -899,111 +1192,43 @@ static int soft_license(struct ssp_hsm *h, const uint8_t cert[SSP_CERT_SIZE],
 		.type = SSP_LIC_TYPE_NORMAL,
 		.fsbl_min_version = s->fsbl_min_version,
 	};
-	uint8_t lic[SSP_LIC_SIZE], hc[SSP_HASH_LEN], hl[SSP_HASH_LEN];
-	char hc_hex[HEX_HASH], product[9];
+	struct lic_req req = { .ctx = ctx, .ret = -EIO };
+	uint8_t lic[SSP_LIC_SIZE];
 	struct ssp_cert_info ci;
-	struct ssp_audit_pos pos;
-	struct soft_state st;
-	json_object *f = NULL;
-	uint64_t found, orig;
-	int fd, ret;
+	int ret;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
 	if (!s->sec)
 		return ssp_errf(e, -EACCES, "HSM %s: opened without a PIN, which only allows status; give --pin-file or %s",
 				h->dir, SSP_HSM_PIN_ENV);
+	/* The CPU work outside any lock: concurrent callers share only the commit. */
 	ret = check_cert(s, cert, &ci, e);
 	if (ret)
 		return ssp_err_prefix(e, "HSM %s", h->dir);
 	ret = ssp_license_make(ci.chip_pub, s->sec->key, s->sec->nonce, &params, NULL, lic);
 	if (!ret)
-		ret = ssp_sha256(cert, SSP_CERT_SIZE, hc);
+		ret = ssp_sha256(cert, SSP_CERT_SIZE, req.hc);
 	if (!ret)
-		ret = ssp_sha256(lic, sizeof(lic), hl);
+		ret = ssp_sha256(lic, sizeof(lic), req.hl);
 	if (ret) {
 		ssp_wipe(lic, sizeof(lic));
 		return ssp_errf(e, ret, "HSM %s: computing the license failed: %s", h->dir,
 				strerror(-ret));
 	}
-	ssp_cert_product_id(&ci, product);
-	ssp_hex_encode(hc, sizeof(hc), hc_hex);
+	ssp_cert_product_id(&ci, req.product);
+	ssp_hex_encode(req.hc, sizeof(req.hc), req.hc_hex);
 
-	fd = lock_dir(s, LOCK_EX, e);
-	if (fd < 0) {
-		ssp_wipe(lic, sizeof(lic));
-		return fd;
-	}
-	test_crash_point("locked");
-	ret = state_read(s, &st, e);
-	if (!ret)
-		ret = state_recover(s, &st, &found, e);
-	if (!ret)
-		ret = index_update(s, e);
-	if (!ret)
-		ret = record_lost(s, &st, e);
-	if (ret)
-		goto out;
-	orig = licensed_before(s, hc, hc_hex);
-	if (orig) {
-		ret = reissue(s, orig, ctx, product, hc_hex, hl, info, e);
-		goto out;
-	}
-	if (st.remaining == 0) {
-		ret = ssp_errf(e, -ENOSPC, "HSM %s: no licenses left (%" PRIu64 " issued); this HSM cannot provision more chips",
-			       h->dir, st.issued);
-		goto out;
-	}
-
-	ret = count_license(s, &st, e);
-	if (ret)
-		goto out;
-	test_crash_point("counted");
-	f = license_fields(s, ctx, product, hc_hex, hl);
-	if (!f) {
-		ret = ssp_errf(e, -ENOMEM, "HSM %s: out of memory", h->dir);
-		goto out;
-	}
-	json_object_object_add(f, "remaining", json_object_new_int64(st.remaining - 1));
-	json_object_object_add(f, "issued", json_object_new_int64(st.issued + 1));
-	license_tail(f, ctx);
-	if (s->tpm)
-		json_object_object_add(f, "nv", json_object_new_int64(st.nv));
-
-	/* Commit point: once this line is durable the license is counted. */
-	ret = ssp_audit_append_at(s->dirfd, h->dir, SSP_AUDIT_EV_LICENSE, f, s->sec->kaudit, &pos, e);
-	if (ret) {
-		ssp_err_prefix(e, "HSM %s: recording the license (none was issued)", h->dir);
-		goto out;
-	}
-	test_crash_point("audited");
-	st.remaining--;
-	st.issued++;
-	st.last = pos;
-	/*
-	 * A license leaves only once its count is durable in state too: its
-	 * audit line already counts it (the next call folds it in), so a
-	 * failure here costs that license, never mints an uncounted one (say
-	 * in a directory made read-only to keep state from going down).
-	 */
-	ret = state_write(s, &st, e);
-	if (ret) {
-		ssp_err_prefix(e, "HSM %s: the license was counted (audit line %" PRIu64 ") but not issued",
-			       h->dir, pos.seq);
-		goto out;
-	}
-	test_crash_point("saved");
-	if (info)
-		info->seq = pos.seq;
-out:
-	close(fd);
-	json_object_put(f);
-	if (!ret) {
-		test_crash_point("unlocked");
+	group_commit(s, &req);
+	if (!req.ret) {
 		memcpy(license, lic, SSP_LIC_SIZE);
+		if (info)
+			*info = req.info;
+	} else if (e) {
+		*e = req.err;
 	}
 	ssp_wipe(lic, sizeof(lic));
-	return ret;
+	return req.ret;
 }
 
 static void soft_close(struct ssp_hsm *h)
@@ -1020,6 +1245,8 @@ static void soft_close(struct ssp_hsm *h)
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	pthread_mutex_destroy(&s->rc_lock);
+	pthread_mutex_destroy(&s->gc_lock);
+	pthread_cond_destroy(&s->gc_cond);
 	ssp_wipe(s, sizeof(*s));
 	free(s);
 }
@@ -1294,6 +1521,9 @@ static struct soft_hsm *soft_new(const char *dir, struct ssp_err *e)
 	s->base.ops = &ssp_hsm_soft_ops;
 	s->dirfd = -1;
 	pthread_mutex_init(&s->rc_lock, NULL);
+	pthread_mutex_init(&s->gc_lock, NULL);
+	pthread_cond_init(&s->gc_cond, NULL);
+	s->gc_tail = &s->gc_head;
 	s->meta_version = META_VERSION;
 	if (snprintf(s->base.dir, sizeof(s->base.dir), "%s", dir) >= (int)sizeof(s->base.dir)) {
 		ssp_errf(e, -ENAMETOOLONG, "HSM %s: path too long", dir);
