@@ -154,12 +154,20 @@ static const char *series_str(enum ssp_series s)
 	return s == SSP_SERIES_MP13 ? "mp13" : "mp15";
 }
 
-/* Lets tests kill the process at each step of issuance (never set in production). */
+/*
+ * Lets tests kill the process at each step of issuance (never set in
+ * production): SSP_HSM_TEST_CRASH=STEP kills at the first commit that
+ * reaches STEP, STEP@N at the Nth (a later batch of a group commit).
+ */
 static void test_crash_point(const char *step)
 {
+	static int reached;
 	const char *want = getenv("SSP_HSM_TEST_CRASH");
+	size_t n = strlen(step);
 
-	if (want && !strcmp(want, step))
+	if (!want || strncmp(want, step, n) || (want[n] && want[n] != '@'))
+		return;
+	if (!want[n] || ++reached >= atoi(want + n + 1))
 		raise(SIGKILL);
 }
 

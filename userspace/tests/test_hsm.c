@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Software HSM: licenses, refusals that change nothing, PIN handling,
- * tamper detection, many processes at once, and kill -9 at every step.
+ * tamper detection, many processes and threads at once (group commit:
+ * batches of a known shape), and kill -9 at every step of a batch.
  * Certificates are made here with a throwaway ST key.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -665,6 +668,326 @@ TEST(kill_at_random_times_keeps_returned_le_counted_eq_audited)
 		ASSERT_EQ(b, waitpid(b, &status, 0));
 		killed += WIFSIGNALED(status);
 		ASSERT_EQ(0, status_of(w.hsm, &st));
+		if (!st.remaining)
+			break;
+	}
+	close(p[1]);
+	returned = drain(p[0]);
+	close(p[0]);
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	TH_LOG("%d rounds, %d kills, %llu licenses returned, %llu counted", r, killed,
+	       (unsigned long long)returned, (unsigned long long)st.issued);
+	ASSERT_GT(killed, 0);
+	ASSERT_LE(returned, st.issued);
+	ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
+	ASSERT_EQ((uint64_t)counter, st.remaining + st.issued);
+	ssp_hsm_close(h);
+	drop_world(&w);
+}
+
+/*
+ * Group commit: licenses asked for while a commit is under way share the
+ * next one. To make a batch of a known shape, the test holds the HSM's
+ * lock: the first caller commits alone (it waits on the lock with its
+ * batch of one), and every caller queued meanwhile forms the next batch.
+ */
+struct batch_caller {
+	struct ssp_hsm *h;
+	const uint8_t *cert;
+	int ret, fd;			/* fd >= 0: write the cert index there once licensed */
+	int index;
+	struct ssp_hsm_license_info info;
+	char msg[512];
+};
+
+static void *batch_caller_run(void *p)
+{
+	struct batch_caller *c = p;
+	uint8_t lic[SSP_LIC_SIZE];
+	struct ssp_err e = { 0 };
+	char b;
+
+	c->ret = ssp_hsm_license_ex(c->h, c->cert, NULL, lic, &c->info, &e);
+	memcpy(c->msg, e.msg, sizeof(c->msg));
+	b = (char)c->index;
+	if (!c->ret && c->fd >= 0 && write(c->fd, &b, 1) != 1)
+		c->ret = -EIO;
+	return NULL;
+}
+
+/* Hold DIR/lock as another process would: returns the fd, close to release. */
+static int hold_hsm_lock(const char *hsm)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", hsm);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * callers c[0..n): c[0] first, alone (it becomes the leader blocked on the
+ * held lock), then the others, queued behind it; then the lock is released.
+ */
+static int run_batches(struct batch_caller *c, int n, int lockfd)
+{
+	pthread_t t[16];
+	int i;
+
+	if (n > 16 || pthread_create(&t[0], NULL, batch_caller_run, &c[0]))
+		return -1;
+	usleep(200000);
+	for (i = 1; i < n; i++)
+		if (pthread_create(&t[i], NULL, batch_caller_run, &c[i]))
+			return -1;
+	usleep(400000);
+	close(lockfd);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+struct cert_line {
+	char hex[2 * SSP_HASH_LEN + 1];
+	uint64_t seq;
+	const char *event;
+};
+
+static int find_cert_line(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct cert_line *l = arg;
+	json_object *v;
+
+	if (!strcmp(rec->event, l->event) && json_object_object_get_ex(rec->fields, "cert_sha256", &v) &&
+	    !strcmp(json_object_get_string(v), l->hex))
+		l->seq = rec->seq;
+	return 0;
+}
+
+/* The seq of the last line of event for this certificate, 0 if none. */
+static uint64_t line_of(const char *hsm, const uint8_t cert[SSP_CERT_SIZE], const char *event)
+{
+	struct cert_line l = { .event = event };
+	struct ssp_err e = { 0 };
+	uint8_t h[SSP_HASH_LEN];
+
+	if (ssp_sha256(cert, SSP_CERT_SIZE, h))
+		return 0;
+	ssp_hex_encode(h, sizeof(h), l.hex);
+	if (ssp_audit_walk(hsm, NULL, find_cert_line, &l, &e))
+		return 0;
+	return l.seq;
+}
+
+TEST(a_batch_gives_each_caller_its_own_line_one_count_per_chip_and_enospc_past_the_budget)
+{
+	uint8_t certs[6][SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+	struct batch_caller c[7];
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	struct world w;
+	int i, lockfd, ok = 0, nospc = 0, reissued = 0, twin_a = -1, twin_b = -1;
+
+	/* Budget 4: the blocker, then a batch of 6 asking for 5 new chips (one twice). */
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, 4, 0));
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e)) TH_LOG("%s", e.msg);
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, certs[i], chip));
+	c[0] = (struct batch_caller){ .h = h, .cert = certs[0], .fd = -1 };
+	c[1] = (struct batch_caller){ .h = h, .cert = certs[1], .fd = -1, .index = 1 };
+	c[2] = (struct batch_caller){ .h = h, .cert = certs[1], .fd = -1, .index = 1 };
+	for (i = 3; i < 7; i++)
+		c[i] = (struct batch_caller){ .h = h, .cert = certs[i - 1], .fd = -1, .index = i - 1 };
+	lockfd = hold_hsm_lock(w.hsm);
+	ASSERT_GE(lockfd, 0);
+	ASSERT_EQ(0, run_batches(c, 7, lockfd));
+
+	ASSERT_EQ(0, c[0].ret) TH_LOG("%s", c[0].msg);
+	for (i = 1; i < 7; i++) {
+		if (!c[i].ret && c[i].info.reissued)
+			reissued++;
+		if (!c[i].ret)
+			ok++;
+		else if (c[i].ret == -ENOSPC)
+			nospc++;
+		else
+			TH_LOG("caller %d: %s", i, c[i].msg);
+	}
+	/* certs[1] twice: one counted license and one re-issue naming its line. */
+	ASSERT_EQ(0, c[1].ret) TH_LOG("%s", c[1].msg);
+	ASSERT_EQ(0, c[2].ret) TH_LOG("%s", c[2].msg);
+	ASSERT_EQ(1, reissued);
+	twin_a = c[1].info.reissued ? 2 : 1;
+	twin_b = c[1].info.reissued ? 1 : 2;
+	ASSERT_EQ(c[twin_a].info.seq, c[twin_b].info.original_seq);
+	ASSERT_EQ(line_of(w.hsm, certs[1], SSP_AUDIT_EV_LICENSE), c[twin_a].info.seq);
+	ASSERT_EQ(line_of(w.hsm, certs[1], SSP_AUDIT_EV_LICENSE_REISSUE), c[twin_b].info.seq);
+	/* 3 of the budget left for the batch: certs[1] and two of the four others. */
+	ASSERT_EQ(4, ok);
+	ASSERT_EQ(2, nospc);
+	for (i = 3; i < 7; i++) {
+		if (c[i].ret == -ENOSPC) {
+			ASSERT_NE(NULL, strstr(c[i].msg, "no licenses left"));
+			ASSERT_EQ(0u, line_of(w.hsm, c[i].cert, SSP_AUDIT_EV_LICENSE));
+		} else {
+			ASSERT_EQ(line_of(w.hsm, c[i].cert, SSP_AUDIT_EV_LICENSE), c[i].info.seq);
+		}
+	}
+	/* Each line its own seq, in a chain with its own MAC; state names the last. */
+	ASSERT_EQ(0, ssp_hsm_status(h, &st, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(st.verified) TH_LOG("%s", st.unverified);
+	ASSERT_EQ(0u, st.remaining);
+	ASSERT_EQ(4u, st.issued);
+	ASSERT_EQ(4, license_lines(w.hsm));
+	ssp_hsm_close(h);
+	drop_world(&w);
+}
+
+/* What one killed child got: the cert indexes of the licenses it received. */
+static int kill_batch_child(const struct world *w, uint8_t (*certs)[SSP_CERT_SIZE], int n,
+			    const char *step, int lockfd, int fd)
+{
+	struct batch_caller c[8];
+	struct ssp_err e = { 0 };
+	struct ssp_hsm *h;
+	int i;
+
+	setenv("SSP_HSM_TEST_CRASH", step, 1);
+	if (ssp_hsm_open(w->hsm, PIN, &h, &e))
+		return 2;
+	for (i = 0; i < n; i++)
+		c[i] = (struct batch_caller){ .h = h, .cert = certs[i], .fd = fd, .index = i };
+	c[2].cert = certs[1];	/* a chip twice in the batch */
+	run_batches(c, n, lockfd);
+	return 0;
+}
+
+TEST(kill_at_each_step_of_a_batch_of_threads_never_leaves_a_license_uncounted)
+{
+	/* Killed in the second batch (5 callers, 4 chips: one asks twice). */
+	static const struct { const char *step; int counted; } steps[] = {
+		{ "locked@2", 0 }, { "counted@2", 0 }, { "audited@2", 4 }, { "saved@2", 4 },
+		{ "unlocked@2", 4 },
+	};
+	const int n = 6, budget = 40;
+	uint8_t certs[6][SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+	struct ssp_audit_pos anchor;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	uint64_t before;
+	struct world w;
+	size_t i;
+	int j, status, p[2], lockfd;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, budget, 0));
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char got[16];
+		ssize_t k, ngot;
+		pid_t pid;
+
+		for (j = 0; j < n; j++)
+			ASSERT_EQ(0, make_cert(w.st_priv, 0x500, 0, certs[j], chip));
+		ASSERT_EQ(0, status_of(w.hsm, &st));
+		before = st.remaining;
+		ASSERT_EQ(0, pipe(p));
+		lockfd = hold_hsm_lock(w.hsm);
+		ASSERT_GE(lockfd, 0);
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			close(p[0]);
+			/* The child releases the parent's lock: the same open file. */
+			_exit(kill_batch_child(&w, certs, n, steps[i].step, lockfd, p[1]));
+		}
+		close(lockfd);	/* the child's copy holds it */
+		close(p[1]);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			TH_LOG("step %s: child was not killed", steps[i].step);
+		ngot = read(p[0], got, sizeof(got));
+		close(p[0]);
+		/*
+		 * Only the first batch (c[0], alone) got its license out, if its
+		 * thread ran before the second batch's leader was killed.
+		 */
+		ASSERT_GE(1, ngot) TH_LOG("step %s", steps[i].step);
+		ASSERT_EQ(0, status_of(w.hsm, &st)) TH_LOG("after kill at %s", steps[i].step);
+		ASSERT_EQ(before - 1 - steps[i].counted, st.remaining) TH_LOG("step %s", steps[i].step);
+		ASSERT_EQ((uint64_t)budget, st.remaining + st.issued);
+		ASSERT_EQ((int64_t)st.issued, license_lines(w.hsm));
+		for (k = 0; k < ngot; k++)
+			ASSERT_NE(0u, line_of(w.hsm, certs[(int)got[k]], SSP_AUDIT_EV_LICENSE));
+	}
+	ASSERT_EQ(0, status_of(w.hsm, &st));
+	anchor.seq = st.audit_seq;
+	anchor.end = st.audit_end;
+	memcpy(anchor.hash, st.audit_hash, sizeof(anchor.hash));
+	ASSERT_EQ(0, ssp_audit_verify(w.hsm, &anchor, NULL, &e)) TH_LOG("%s", e.msg);
+	drop_world(&w);
+}
+
+struct loop_arg {
+	const struct world *w;
+	struct ssp_hsm *h;
+	int fd;
+};
+
+/* A thread of license_loop: a new chip each time, one byte to fd per license, until refused. */
+static void *license_loop_thread(void *p)
+{
+	const struct loop_arg *a = p;
+	uint8_t cert[SSP_CERT_SIZE], chip[SSP_PRIV_LEN], lic[SSP_LIC_SIZE];
+	struct ssp_err e = { 0 };
+
+	for (;;) {
+		if (make_cert(a->w->st_priv, 0x500, 0, cert, chip) ||
+		    ssp_hsm_license(a->h, cert, NULL, lic, &e) || write(a->fd, "L", 1) != 1)
+			return NULL;
+	}
+}
+
+TEST(killed_threads_of_many_batches_keep_returned_le_counted_eq_audited)
+{
+	const int counter = 120, rounds = 25, threads = 8;
+	struct ssp_hsm_status st;
+	struct ssp_err e = { 0 };
+	uint64_t returned;
+	struct ssp_hsm *h;
+	struct world w;
+	int p[2], r, i, status, killed = 0;
+
+	ASSERT_EQ(0, make_world(&w, SSP_SERIES_MP15, counter, 0));
+	ASSERT_EQ(0, ssp_hsm_open(w.hsm, PIN, &h, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, pipe(p));
+	srand(time(NULL) ^ getpid());
+	for (r = 0; r < rounds; r++) {
+		pid_t a = fork();
+
+		ASSERT_GE(a, 0);
+		if (a == 0) {
+			struct loop_arg la = { &w, h, p[1] };
+			pthread_t t[8];
+
+			close(p[0]);
+			for (i = 0; i < threads; i++)
+				if (pthread_create(&t[i], NULL, license_loop_thread, &la))
+					_exit(2);
+			for (i = 0; i < threads; i++)
+				pthread_join(t[i], NULL);
+			_exit(0);
+		}
+		usleep(5000 + rand() % 40000);
+		kill(a, SIGKILL);
+		ASSERT_EQ(a, waitpid(a, &status, 0));
+		killed += WIFSIGNALED(status);
+		ASSERT_EQ(0, status_of(w.hsm, &st));
+		ASSERT_EQ((uint64_t)counter, st.remaining + st.issued);
 		if (!st.remaining)
 			break;
 	}
