@@ -6,7 +6,8 @@
  * HSM directory must never yield a license beyond the budget; a crash
  * between the TPM's count and the audit line loses that one license and the
  * next call records it; the sealed key opens only in this TPM and only with
- * the PIN; the binding of hsm.json is checked.
+ * the PIN; the binding of hsm.json is checked; a batch of threads (group
+ * commit) counts each license in the TPM before its line.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+
+#include "hsm_batch.h"
 
 #include "audit.h"
 #include "crypto.h"
@@ -338,6 +341,98 @@ TEST_F(tpm, kill_at_each_step_of_issuance_never_leaves_a_license_uncounted_by_th
 		ASSERT_EQ(0, ssp_write_file_atomic(key, w.key, sizeof(w.key), 0600, &self->e));
 		EXPECT_EQ(0, sh("'%s/build/sspctl' audit verify --dir '%s' --key '%s' >/dev/null",
 				SSP_TOP, w.hsm, key)) TH_LOG("step %s", steps[i].step);
+		sh("rm -rf '%s'", w.dir);
+	}
+}
+
+struct nv_walk {
+	uint64_t lines, last_nv;
+	bool ordered;
+};
+
+static int nv_line(void *arg, const struct ssp_audit_rec *rec)
+{
+	struct nv_walk *n = arg;
+	json_object *v;
+	uint64_t nv;
+
+	if (strcmp(rec->event, SSP_AUDIT_EV_LICENSE) ||
+	    !json_object_object_get_ex(rec->fields, "nv", &v))
+		return 0;
+	nv = json_object_get_int64(v);
+	if (n->lines && nv != n->last_nv + 1)
+		n->ordered = false;
+	n->last_nv = nv;
+	n->lines++;
+	return 0;
+}
+
+/*
+ * Group commit, anchored: a batch of threads counts each license in the TPM
+ * before its line, one after the other ("nv" of each line the count it
+ * took); killed in the second batch before its lines, every count of that
+ * batch is a lost license, recorded next; after them, all are issued.
+ */
+TEST_F(tpm, a_batch_of_threads_counts_each_license_in_the_tpm_before_its_line)
+{
+	static const struct { const char *step; uint64_t issued, lost; } steps[] = {
+		{ NULL, 5, 0 },			/* no kill: 1 + 4 licenses, 1 re-issue */
+		{ "counted@2", 1, 4 },
+		{ "audited@2", 5, 0 },
+	};
+	uint8_t certs[6][SSP_CERT_SIZE], chip[SSP_PRIV_LEN];
+	struct ssp_hsm_status st;
+	struct world w;
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct batch_caller c[6];
+		struct ssp_err e = { 0 };
+		struct nv_walk nw = { .ordered = true };
+		struct ssp_hsm *h;
+		int lockfd, wst;
+		pid_t pid;
+
+		ASSERT_EQ(0, make_world(&w, self->s.tcti, 8));
+		for (j = 0; j < 6; j++)
+			ASSERT_EQ(0, new_cert(&w, certs[j], chip));
+		lockfd = hold_hsm_lock(w.hsm);
+		ASSERT_LE(0, lockfd);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			if (steps[i].step)
+				setenv("SSP_HSM_TEST_CRASH", steps[i].step, 1);
+			if (ssp_hsm_open(w.hsm, PIN, &h, &e))
+				_exit(2);
+			for (j = 0; j < 6; j++)
+				c[j] = (struct batch_caller){ .h = h, .cert = certs[j], .fd = -1 };
+			c[2].cert = certs[1];	/* a chip twice in the batch */
+			run_batches(c, 6, lockfd);
+			/* Not killed: every caller licensed, the chip asked for twice re-issued once. */
+			for (j = 0, wst = 0; j < 6; j++)
+				wst += c[j].ret ? 100 : c[j].info.reissued;
+			_exit(wst == 1 && c[1].info.reissued != c[2].info.reissued ? 0 : 3);
+		}
+		close(lockfd);
+		ASSERT_EQ(pid, waitpid(pid, &wst, 0));
+		if (steps[i].step) {
+			ASSERT_TRUE(WIFSIGNALED(wst)) TH_LOG("step %s", steps[i].step);
+		} else {
+			ASSERT_TRUE(WIFEXITED(wst) && WEXITSTATUS(wst) == 0) TH_LOG("status %d", wst);
+		}
+		ASSERT_EQ(0, tswtpm_flush_transients(&self->s));	/* as /dev/tpmrm0 would */
+		ASSERT_EQ(0, status_of(w.hsm, PIN, &st, &self->e)) TH_LOG("%s", self->e.msg);
+		EXPECT_TRUE(st.verified);
+		EXPECT_EQ(steps[i].issued, st.issued) TH_LOG("step %s", steps[i].step);
+		EXPECT_EQ(steps[i].lost, st.lost) TH_LOG("step %s", steps[i].step);
+		EXPECT_EQ(8u, st.remaining + st.issued + st.lost) TH_LOG("step %s", steps[i].step);
+		ASSERT_EQ(0, ssp_audit_walk(w.hsm, NULL, nv_line, &nw, &e)) TH_LOG("%s", e.msg);
+		EXPECT_EQ(steps[i].issued, nw.lines);
+		/* Lines count in TPM order; a lost batch is a gap the license-lost line explains. */
+		if (!steps[i].lost)
+			EXPECT_TRUE(nw.ordered) TH_LOG("step %s", steps[i].step);
 		sh("rm -rf '%s'", w.dir);
 	}
 }
