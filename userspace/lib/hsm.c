@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "hsm.h"
+#include "hsm_priv.h"
 #include "util.h"
 
 static const struct ssp_hsm_ops *const backends[] = {
@@ -184,4 +185,18 @@ void ssp_hsm_fingerprint(const uint8_t key[SSP_AES_KEY_LEN], const uint8_t nonce
 		memset(h, 0, sizeof(h));
 	ssp_wipe(buf, sizeof(buf));
 	ssp_hex_encode(h, sizeof(h), out);
+}
+
+int hsm_json_u64(json_object *o, const char *key, uint64_t *v)
+{
+	json_object *x;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
+		return -EINVAL;
+	n = json_object_get_int64(x);
+	if (n < 0)
+		return -EINVAL;
+	*v = n;
+	return 0;
 }

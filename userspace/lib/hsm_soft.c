@@ -64,6 +64,8 @@
 #include "crypto.h"
 #include "formats.h"
 #include "hsm.h"
+#include "hsm_index.h"
+#include "hsm_priv.h"
 #include "hsm_tpm.h"
 #include "util.h"
 
@@ -88,25 +90,6 @@ struct soft_secrets {
 	uint8_t kcounter[HSM_TPM_COUNTER_AUTH];	/* TPM: the NV counter's auth */
 };
 
-/*
- * The log's license lines by certificate hash, for re-issues: built by
- * reading the log once, then only the bytes appended since (by anyone), so
- * a license costs no scan of the whole log. Used under the HSM's lock only.
- */
-struct lic_entry {
-	uint8_t cert[SSP_HASH_LEN];
-	off_t end;			/* the line ends there */
-};
-
-struct lic_index {
-	struct lic_entry *v;
-	size_t n, cap;
-	uint32_t *slot;			/* open addressing: entry index + 1, 0 empty */
-	size_t nslot;			/* power of two, > 2 n */
-	off_t scanned;			/* log bytes indexed */
-	ino_t ino;			/* of the log indexed */
-};
-
 /* Where the last state_recover() of this handle stopped (see there). */
 struct recover_cache {
 	bool valid;
@@ -119,7 +102,7 @@ struct recover_cache {
 
 struct soft_hsm {
 	struct ssp_hsm base;		/* first: ssp_hsm_* take its address */
-	struct lic_index idx;
+	struct hsm_index idx;		/* license lines by certificate (hsm_index.c) */
 	struct recover_cache rc;
 	pthread_mutex_t rc_lock;	/* status runs under a shared lock */
 	/* Group commit of this handle's licenses (soft_license). */
@@ -261,20 +244,6 @@ static void state_aad(const struct soft_hsm *s, const struct soft_state *st, cha
 		snprintf(out + n, len - n, "|nv=%" PRIu64 "|lost=%" PRIu64, st->nv, st->lost);
 }
 
-static int get_u64(json_object *o, const char *key, uint64_t *v)
-{
-	json_object *x;
-	int64_t n;
-
-	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
-		return -EINVAL;
-	n = json_object_get_int64(x);
-	if (n < 0)
-		return -EINVAL;
-	*v = n;
-	return 0;
-}
-
 static int get_hex(json_object *o, const char *key, uint8_t *out, size_t len)
 {
 	json_object *x;
@@ -356,13 +325,13 @@ static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err 
 	buf[len] = '\0';
 	o = json_tokener_parse(buf);
 	ret = -EINVAL;
-	if (!o || get_u64(o, "remaining", &st->remaining) || get_u64(o, "issued", &st->issued) ||
-	    !json_object_object_get_ex(o, "audit", &a) || get_u64(a, "seq", &st->last.seq) ||
-	    get_u64(a, "end", &end) || !json_object_object_get_ex(a, "hash", &x) ||
+	if (!o || hsm_json_u64(o, "remaining", &st->remaining) || hsm_json_u64(o, "issued", &st->issued) ||
+	    !json_object_object_get_ex(o, "audit", &a) || hsm_json_u64(a, "seq", &st->last.seq) ||
+	    hsm_json_u64(a, "end", &end) || !json_object_object_get_ex(a, "hash", &x) ||
 	    !json_object_is_type(x, json_type_string) ||
 	    strlen(json_object_get_string(x)) != HEX_HASH - 1 ||
 	    get_hex(o, "iv", iv, sizeof(iv)) || get_hex(o, "mac", tag, sizeof(tag)) ||
-	    (s->tpm && (get_u64(o, "nv", &st->nv) || get_u64(o, "lost", &st->lost))))
+	    (s->tpm && (hsm_json_u64(o, "nv", &st->nv) || hsm_json_u64(o, "lost", &st->lost))))
 		goto bad;
 	strcpy(st->last.hash, json_object_get_string(x));
 	st->last.end = end;
@@ -662,187 +631,6 @@ static int check_cert(struct soft_hsm *s, const uint8_t cert[SSP_CERT_SIZE],
 	return 0;
 }
 
-static void index_reset(struct lic_index *x)
-{
-	free(x->v);
-	free(x->slot);
-	memset(x, 0, sizeof(*x));
-}
-
-static size_t index_home(const struct lic_index *x, const uint8_t cert[SSP_HASH_LEN])
-{
-	uint32_t h;
-
-	memcpy(&h, cert, sizeof(h));	/* a SHA-256: already uniform */
-	return h & (x->nslot - 1);
-}
-
-static int index_add(struct lic_index *x, const uint8_t cert[SSP_HASH_LEN], off_t end)
-{
-	size_t i;
-
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? 2 * x->cap : 1024;
-		struct lic_entry *v = realloc(x->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		x->v = v;
-		x->cap = cap;
-	}
-	if (2 * (x->n + 1) >= x->nslot) {
-		size_t nslot = x->nslot ? 2 * x->nslot : 4096;
-		uint32_t *slot = calloc(nslot, sizeof(*slot));
-
-		if (!slot)
-			return -ENOMEM;
-		free(x->slot);
-		x->slot = slot;
-		x->nslot = nslot;
-		for (i = 0; i < x->n; i++) {
-			size_t k = index_home(x, x->v[i].cert);
-
-			while (x->slot[k])
-				k = (k + 1) & (x->nslot - 1);
-			x->slot[k] = i + 1;
-		}
-	}
-	memcpy(x->v[x->n].cert, cert, SSP_HASH_LEN);
-	x->v[x->n].end = end;
-	i = index_home(x, cert);
-	while (x->slot[i])
-		i = (i + 1) & (x->nslot - 1);
-	x->slot[i] = ++x->n;
-	return 0;
-}
-
-/* One complete line (without '\n') ending at file offset end: index it if it is a license. */
-static int index_line(struct lic_index *x, const char *line, size_t len, off_t end)
-{
-	static const char ev[] = "\"event\":\"license\",", key[] = "\"cert_sha256\":\"";
-	uint8_t cert[SSP_HASH_LEN];
-	char hex[HEX_HASH];
-	const char *p;
-
-	if (!memmem(line, len, ev, sizeof(ev) - 1))
-		return 0;
-	p = memmem(line, len, key, sizeof(key) - 1);
-	if (!p || (size_t)(line + len - p) < sizeof(key) - 1 + HEX_HASH - 1)
-		return 0;
-	memcpy(hex, p + sizeof(key) - 1, HEX_HASH - 1);
-	hex[HEX_HASH - 1] = '\0';
-	if (ssp_hex_decode(hex, cert, sizeof(cert)))
-		return 0;
-	return index_add(x, cert, end);
-}
-
-#define INDEX_CHUNK	(256 * 1024)
-
-/* Bring the index up to the end of the log (only new bytes are read). */
-static int index_update(struct soft_hsm *s, struct ssp_err *e)
-{
-	struct lic_index *x = &s->idx;
-	char *buf, *p, *nl, path[PATH_MAX + 32];
-	size_t carry = 0, total;
-	struct stat st;
-	off_t off;
-	ssize_t n;
-	int fd, ret = 0;
-
-	shown(s, SSP_AUDIT_LOG, path);
-	fd = openat(s->dirfd, SSP_AUDIT_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return ssp_errf(e, -errno, "HSM %s: cannot open %s: %s", s->base.dir, path,
-				strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = ssp_errf(e, -errno, "HSM %s: cannot stat %s: %s", s->base.dir, path,
-			       strerror(errno));
-		close(fd);
-		return ret;
-	}
-	/* Another file, or shorter than indexed (a torn line cut off): start over. */
-	if (st.st_ino != x->ino || st.st_size < x->scanned) {
-		index_reset(x);
-		x->ino = st.st_ino;
-	}
-	buf = malloc(INDEX_CHUNK + SSP_AUDIT_LINE_MAX);
-	if (!buf) {
-		close(fd);
-		return ssp_errf(e, -ENOMEM, "HSM %s: out of memory", s->base.dir);
-	}
-	off = x->scanned;
-	while (off + (off_t)carry < st.st_size) {
-		n = pread(fd, buf + carry, INDEX_CHUNK, off + carry);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		total = carry + n;
-		for (p = buf; (nl = memchr(p, '\n', buf + total - p)); p = nl + 1) {
-			ret = index_line(x, p, nl - p, off + (nl + 1 - buf));
-			if (ret) {
-				ret = ssp_errf(e, ret, "HSM %s: out of memory", s->base.dir);
-				goto out;
-			}
-		}
-		off += p - buf;
-		carry = buf + total - p;
-		if (carry >= SSP_AUDIT_LINE_MAX)
-			break;	/* not a line of ours; the chain check reports it */
-		memmove(buf, p, carry);
-	}
-out:
-	x->scanned = off;
-	free(buf);
-	close(fd);
-	return ret;
-}
-
-struct reissue_check {
-	const char *cert_hex;
-	uint64_t seq;
-};
-
-static int reissue_line(void *arg, const struct ssp_audit_rec *rec)
-{
-	struct reissue_check *r = arg;
-	json_object *v;
-
-	if (rec->mac_state == SSP_AUDIT_MAC_OK && !strcmp(rec->event, SSP_AUDIT_EV_LICENSE) &&
-	    json_object_object_get_ex(rec->fields, "cert_sha256", &v) &&
-	    json_object_is_type(v, json_type_string) &&
-	    !strcmp(json_object_get_string(v), r->cert_hex))
-		r->seq = rec->seq;
-	return 0;
-}
-
-/*
- * The seq of a license line for this certificate that this HSM wrote, or 0.
- * Only a line whose MAC verifies under the HSM's key counts: the hash chain
- * alone can be forged by whoever writes the directory, and a forged line
- * naming a new chip's certificate would mint that chip a free license.
- */
-static uint64_t licensed_before(struct soft_hsm *s, const uint8_t hc[SSP_HASH_LEN],
-				const char *hc_hex)
-{
-	struct lic_index *x = &s->idx;
-	struct reissue_check r = { .cert_hex = hc_hex };
-	struct ssp_err e2 = { 0 };
-	size_t k;
-
-	if (!x->nslot)
-		return 0;
-	for (k = index_home(x, hc); x->slot[k] && !r.seq; k = (k + 1) & (x->nslot - 1)) {
-		const struct lic_entry *en = &x->v[x->slot[k] - 1];
-
-		if (memcmp(en->cert, hc, SSP_HASH_LEN))
-			continue;
-		ssp_audit_line_at(s->dirfd, s->base.dir, en->end, s->sec->kaudit, reissue_line, &r,
-				  &e2);
-	}
-	return r.seq;
-}
-
 static json_object *license_fields(struct soft_hsm *s, const struct ssp_hsm_ctx *ctx,
 				   const char *product, const char *hc_hex,
 				   const uint8_t hl[SSP_HASH_LEN])
@@ -998,7 +786,8 @@ static size_t batch_decide(struct soft_hsm *s, struct soft_state *st, struct lic
 	for (i = 0; i < n; i++) {
 		struct lic_req *r = v[i];
 
-		r->orig = licensed_before(s, r->hc, r->hc_hex);
+		r->orig = hsm_index_licensed_before(&s->idx, s->dirfd, s->base.dir, s->sec->kaudit,
+						    r->hc, r->hc_hex);
 		for (j = 0; !r->orig && j < i && !r->twin; j++)
 			if (v[j]->kind == REQ_COUNT && !memcmp(v[j]->hc, r->hc, SSP_HASH_LEN))
 				r->twin = v[j];
@@ -1089,7 +878,7 @@ static void batch_commit(struct soft_hsm *s, struct lic_req **v, size_t n)
 	if (!ret)
 		ret = state_recover(s, &st, &found, &e);
 	if (!ret)
-		ret = index_update(s, &e);
+		ret = hsm_index_update(&s->idx, s->dirfd, s->base.dir, &e);
 	if (!ret)
 		ret = record_lost(s, &st, &e);
 	if (ret) {
@@ -1244,7 +1033,7 @@ static void soft_close(struct ssp_hsm *h)
 	struct soft_hsm *s = (struct soft_hsm *)h;
 
 	secrets_free(s->sec);
-	index_reset(&s->idx);
+	hsm_index_reset(&s->idx);
 	if (s->tpm) {
 		hsm_tpm_close(s->tpm);
 		ssp_wipe(s->tpm, sizeof(*s->tpm));
@@ -1278,7 +1067,7 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 	o = json_tokener_parse(txt);
 	if (!o || !json_object_object_get_ex(o, "format", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), META_FORMAT) || get_u64(o, "version", &n) ||
+	    strcmp(json_object_get_string(v), META_FORMAT) || hsm_json_u64(o, "version", &n) ||
 	    n < 1 || n > META_VERSION_MAX)
 		goto out;
 	s->meta_version = n;
@@ -1291,7 +1080,7 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 		s->series = SSP_SERIES_MP13;
 	else
 		goto out;
-	if (get_u64(o, "fsbl_min_version", &n) || n > UINT32_MAX)
+	if (hsm_json_u64(o, "fsbl_min_version", &n) || n > UINT32_MAX)
 		goto out;
 	s->fsbl_min_version = n;
 	if (!json_object_object_get_ex(o, "fingerprint", &v) ||
@@ -1314,7 +1103,7 @@ static int meta_parse(struct soft_hsm *s, const char *txt, struct sealed *sd)
 	}
 	if (!s->st_mask)
 		goto out;
-	if (!json_object_object_get_ex(o, "kdf", &k) || get_u64(k, "iterations", &n) ||
+	if (!json_object_object_get_ex(o, "kdf", &k) || hsm_json_u64(k, "iterations", &n) ||
 	    n < SSP_HSM_KDF_MIN || n > UINT32_MAX || get_hex(k, "salt", sd->salt, SALT_LEN))
 		goto out;
 	sd->rounds = n;

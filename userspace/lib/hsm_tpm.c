@@ -9,22 +9,9 @@
 
 #include "hsm_tpm.h"
 #include "hsm.h"
+#include "hsm_priv.h"
 #include "crypto.h"
 #include "util.h"
-
-static int get_u64(json_object *o, const char *key, uint64_t *v)
-{
-	json_object *x;
-	int64_t n;
-
-	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
-		return -EINVAL;
-	n = json_object_get_int64(x);
-	if (n < 0)
-		return -EINVAL;
-	*v = n;
-	return 0;
-}
 
 /* A hex string of 1..max bytes into out. */
 static int get_hex_var(json_object *o, const char *key, uint8_t *out, size_t max, size_t *len)
@@ -57,8 +44,8 @@ int hsm_tpm_parse(json_object *anchor, struct hsm_tpm *a)
 	    snprintf(a->tcti, sizeof(a->tcti), "%s", json_object_get_string(x)) >=
 	    (int)sizeof(a->tcti) || !a->tcti[0])
 		return -EINVAL;
-	if (get_u64(anchor, "nv_index", &idx) || idx < SSP_TPM_NV_FIRST || idx > SSP_TPM_NV_LAST ||
-	    get_u64(anchor, "nv_first", &a->nv_first) || get_u64(anchor, "budget", &a->budget) ||
+	if (hsm_json_u64(anchor, "nv_index", &idx) || idx < SSP_TPM_NV_FIRST || idx > SSP_TPM_NV_LAST ||
+	    hsm_json_u64(anchor, "nv_first", &a->nv_first) || hsm_json_u64(anchor, "budget", &a->budget) ||
 	    a->budget > INT64_MAX - a->nv_first ||
 	    get_hex_var(anchor, "nv_name", a->nv_name, sizeof(a->nv_name), &a->nv_name_len) ||
 	    get_hex_var(anchor, "blob", a->blob, sizeof(a->blob), &a->blob_len))
