@@ -7,7 +7,10 @@
  * Crash-safety contract of every backend: ssp_hsm_license() returns a license
  * only after the decremented counter and the audit record of that license are
  * durable; a crash at any instant never yields an uncounted license; many
- * processes (and threads, each call locks on its own) may share one HSM.
+ * processes and threads may share one HSM. Threads calling at the same time
+ * on one handle share one commit (group commit: one fsync'd append of all
+ * their audit records, one state write), each still with its own record and
+ * its own result.
  *
  * The PIN unlocks the OEM key and nonce. It comes from a file (--pin-file)
  * or from the environment (SSP_HSM_PIN); ssp_hsm_read_pin() does both.

@@ -18,28 +18,36 @@
  * The directory is opened once (O_NOFOLLOW, owned by the caller, not group-
  * or world-writable) and every file through it with O_NOFOLLOW.
  *
- * Issuing a license, under the lock:
+ * Issuing licenses: each caller checks the certificate and computes its
+ * license outside any lock, then queues it on the handle (group commit,
+ * Documentation/performance.rst). The first caller to find no commit under
+ * way commits the queue for everyone, under the lock:
  *   1. read and authenticate state; count the license lines the log holds
  *      after the line state names (a run killed between steps 3 and 4);
- *   2. refuse at 0;
- *   2a. a certificate licensed before (a MAC-verified license line for it)
- *      gets a license again, recorded as license-reissue, not counted;
- *   3. append the license line to the audit log and fsync it: this is the
- *      commit point, the license is counted from here on;
- *   4. write state with the counter minus one (atomic, fsync'd); if that
- *      fails, so does the call (counted, not issued);
- *   5. unlock and return the license.
- * A kill before 3 leaves nothing; between 3 and 5 a counted license that
- * nobody received (the safe direction); the counter is always the initial
- * count minus the license lines in the log. The license itself is computed
- * before the lock, so concurrent callers only serialise on the file I/O.
+ *   2. per request, in queue order: a certificate licensed before (a
+ *      MAC-verified license line for it, or an earlier request of the same
+ *      batch) gets a license again, recorded as license-reissue, not
+ *      counted; otherwise a counted license while the budget lasts, and
+ *      ENOSPC for the requests past it;
+ *   3. append every line of the batch with one write and one fsync: this
+ *      is the commit point, the licenses are counted from here on;
+ *   4. write state once, with the counter minus the batch's licenses and
+ *      naming its last license line (atomic, fsync'd); if that fails, so
+ *      does every request of the batch (counted, not issued);
+ *   5. unlock and hand each caller its own result.
+ * Callers arriving meanwhile form the next batch. A kill before 3 leaves
+ * nothing; between 3 and 5 counted licenses that nobody received (the safe
+ * direction); the counter is always the initial count minus the license
+ * lines in the log. Other processes share the HSM through the lock as
+ * before: each commits its own batches.
  *
  * Not defended: someone with write access to the directory copying it, or
  * restoring an older copy of both state and audit.log (a software HSM
  * cannot detect a consistent rollback). Anchored in a TPM (backend "tpm",
  * hsm_tpm.h), the key is sealed in the TPM instead of hsm.json and the
- * count is a TPM NV counter, incremented before step 3: files restored,
- * copied or cut can then never yield a license (threat-model.rst).
+ * count is a TPM NV counter, incremented once per counted license in step 2,
+ * before step 3: files restored, copied or cut can then never yield a
+ * license (threat-model.rst).
  */
 #include <errno.h>
 #include <fcntl.h>
