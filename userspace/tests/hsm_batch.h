@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hsm.h"
@@ -60,8 +61,31 @@ static int hold_hsm_lock(const char *hsm)
 	return fd;
 }
 
+/* Wait (up to 10 s) until someone waits for the flock that lockfd holds (/proc/locks "->"). */
+static void wait_lock_waiter(int lockfd)
+{
+	char line[256], ino[32];
+	struct stat st;
+	int i, found = 0;
+
+	if (fstat(lockfd, &st) < 0)
+		return;
+	snprintf(ino, sizeof(ino), ":%lu ", (unsigned long)st.st_ino);
+	for (i = 0; i < 1000 && !found; i++) {
+		FILE *f = fopen("/proc/locks", "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "-> FLOCK") && strstr(line, ino))
+				found = 1;
+		if (f)
+			fclose(f);
+		if (!found)
+			usleep(10000);
+	}
+}
+
 /*
- * callers c[0..n): c[0] first, alone (it becomes the leader blocked on the
+ * callers c[0..n): c[0] first, alone (it becomes the leader, blocked on the
  * held lock), then the others, queued behind it; then the lock is released.
  */
 static int run_batches(struct batch_caller *c, int n, int lockfd)
@@ -71,11 +95,11 @@ static int run_batches(struct batch_caller *c, int n, int lockfd)
 
 	if (n > 16 || pthread_create(&t[0], NULL, batch_caller_run, &c[0]))
 		return -1;
-	usleep(200000);
+	wait_lock_waiter(lockfd);
 	for (i = 1; i < n; i++)
 		if (pthread_create(&t[i], NULL, batch_caller_run, &c[i]))
 			return -1;
-	usleep(400000);
+	usleep(1000000);	/* their certificate checks and licenses, then they queue */
 	close(lockfd);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
