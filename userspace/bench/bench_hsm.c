@@ -9,7 +9,7 @@
  *   bench_hsm [--count N] DIR...
  *
  * Each DIR is a file system to measure in (a fresh HSM in a temporary
- * directory under it, removed afterwards). N licenses (default 320) for new
+ * directory under it, removed afterwards). N licenses (default 640) for new
  * chips from 1 thread, then N more from 32 threads on the same handle, as
  * `sspctl provision` licenses a gang of 32 (the HSM's group commit lets
  * them share their fsyncs). Per DIR it prints the figures; the last line is
@@ -36,7 +36,7 @@
 
 #define PIN		"bench-hsm-pin"
 #define TARGET		500.0	/* durable licenses per second */
-#define DEFAULT_COUNT	320
+#define DEFAULT_COUNT	640
 #define FSYNC_ROUNDS	200
 
 struct result {
