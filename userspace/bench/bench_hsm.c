@@ -325,8 +325,9 @@ int main(int argc, char **argv)
 			printf("; limit: this disk's fsync, %.2f ms for the two durable writes of a commit, allows %.0f commits/s, %.0f/s even with all %d licenses in each",
 			       1e3 * (first.append_s + first.replace_s), floor, THREADS * floor, THREADS);
 		else if (!pass)
-			printf("; limit: CPU, %.2f ms per license from %d threads on %ld cores allows %.0f/s if this process had them all (load average %.1f: it shares them)",
-			       1e3 * first.threads_cpu_s, THREADS, ncpu, cpu_max, load[0]);
+			printf("; limit: not this disk (%.0f commits/s of up to %d licenses) nor the product's CPU (%.2f ms per license, %.0f/s on %ld cores): the process used %.2f of its %ld cores at load average %.1f, so it waited for the CPU the other jobs held",
+			       floor, THREADS, 1e3 * first.threads_cpu_s, cpu_max, ncpu,
+			       first.threads_per_s * first.threads_cpu_s, ncpu, load[0]);
 		printf("\n");
 	}
 	return 0;
