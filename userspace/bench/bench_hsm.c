@@ -323,7 +323,8 @@ int main(int argc, char **argv)
 		       first.lic_per_s, load[0]);
 		if (!pass && THREADS * floor < TARGET)
 			printf("; limit: this disk's fsync, %.2f ms for the two durable writes of a commit, allows %.0f commits/s, %.0f/s even with all %d licenses in each",
-			       1e3 * (first.append_s + first.replace_s), floor, THREADS * floor, THREADS);
+			       1e3 * (first.append_s + first.replace_s), floor, THREADS * floor,
+			       THREADS);
 		else if (!pass)
 			printf("; limit: not this disk (%.0f commits/s of up to %d licenses) nor the product's CPU (%.2f ms per license, %.0f/s on %ld cores): the process used %.2f of its %ld cores at load average %.1f, so it waited for the CPU the other jobs held",
 			       floor, THREADS, 1e3 * first.threads_cpu_s, cpu_max, ncpu,

@@ -421,8 +421,8 @@ int ssp_audit_append_batch_at(int dirfd, const char *dir, const struct ssp_audit
 				goto out;
 			}
 		}
-		ret = build_line(seq + 1 + i, v[i].event, v[i].fields, i ? hash + (i - 1) * (HASH_HEX + 1) : prev,
-				 mac_key, buf + total, &len, h);
+		ret = build_line(seq + 1 + i, v[i].event, v[i].fields,
+				 i ? h - (HASH_HEX + 1) : prev, mac_key, buf + total, &len, h);
 		if (ret) {
 			ssp_errf(e, ret, "%s: cannot build the \"%s\" record: %s", path, v[i].event,
 				 ret == -E2BIG ? "its fields are too long" : strerror(-ret));

@@ -333,7 +333,8 @@ static int state_read(struct soft_hsm *s, struct soft_state *st, struct ssp_err 
 	buf[len] = '\0';
 	o = json_tokener_parse(buf);
 	ret = -EINVAL;
-	if (!o || hsm_json_u64(o, "remaining", &st->remaining) || hsm_json_u64(o, "issued", &st->issued) ||
+	if (!o || hsm_json_u64(o, "remaining", &st->remaining) ||
+	    hsm_json_u64(o, "issued", &st->issued) ||
 	    !json_object_object_get_ex(o, "audit", &a) || hsm_json_u64(a, "seq", &st->last.seq) ||
 	    hsm_json_u64(a, "end", &end) || !json_object_object_get_ex(a, "hash", &x) ||
 	    !json_object_is_type(x, json_type_string) ||
