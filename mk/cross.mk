@@ -6,7 +6,9 @@
 # build/ (build/cross/arm64/sspctl, build/cross/arm64/tests/test_util, ...),
 # by running this Makefile again with the cross compiler, the arch's
 # pkg-config directory and BUILD pointing there; so every fragment's source
-# list and rules are reused as they are. For arm64 it also builds the module
+# list and rules are reused as they are. When apt could not install the
+# arch's multiarch libraries, a sysroot takes their place (--sysroot,
+# pkg-config and qemu-user -L into it; scripts/cross-libs --source). For arm64 it also builds the module
 # against Debian's arm64 headers: build/cross/arm64/ko/6.1/stm32_ssp.ko.
 #
 # `make check` runs the plain unit tests of each arch under qemu-user
