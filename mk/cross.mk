@@ -54,7 +54,8 @@ cross-$(1): cross-userspace-$(1) $(foreach k,$(CROSS_KERNELS_$(1)),$(call CROSS_
 # The kselftest headers come from the host's extraction of linux-source.
 # The libraries: the arch's multiarch ones when installed, else a sysroot
 # (scripts/cross-libs --source, scripts/cross-sysroot), written down in
-# libsource for the qemu-user wrappers and said once in the build's output.
+# libsource for the qemu-user wrappers and said once in the build's output;
+# a change of source removes the objects (their rules do not see it).
 .PHONY: cross-userspace-$(1)
 cross-userspace-$(1): $(KSFT_HDR)
 	@command -v $(CROSS_TRIPLET_$(1))-gcc >/dev/null || \
@@ -62,6 +63,8 @@ cross-userspace-$(1): $(KSFT_HDR)
 	@mkdir -p $(call CROSS_DIR,$(1))
 	@scripts/cross-libs --source $(1) >$(call CROSS_DIR,$(1))/libsource.tmp || \
 		{ echo "cross-$(1): neither the $(1) multiarch libraries nor a $(1) sysroot: run make deps as root, and see what it says about $(1)" >&2; exit 1; }
+	@[ "$$$$(head -n 1 $(call CROSS_DIR,$(1))/libsource.tmp)" = "$$$$(head -n 1 $(call CROSS_DIR,$(1))/libsource 2>/dev/null)" ] || \
+		rm -rf $(call CROSS_DIR,$(1))/obj
 	@mv $(call CROSS_DIR,$(1))/libsource.tmp $(call CROSS_DIR,$(1))/libsource
 	@sed -n 2p $(call CROSS_DIR,$(1))/libsource
 	+@sysroot=$$$$(sed -n 's/^sysroot //p' $(call CROSS_DIR,$(1))/libsource); \
