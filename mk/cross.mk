@@ -8,8 +8,9 @@
 # pkg-config directory and BUILD pointing there; so every fragment's source
 # list and rules are reused as they are. When apt could not install the
 # arch's multiarch libraries, a sysroot takes their place (--sysroot,
-# pkg-config and qemu-user -L into it; scripts/cross-libs --source). For arm64 it also builds the module
-# against Debian's arm64 headers: build/cross/arm64/ko/6.1/stm32_ssp.ko.
+# pkg-config and qemu-user -L into it; scripts/cross-libs --source). For
+# arm64 it also builds the module against Debian's arm64 headers:
+# build/cross/arm64/ko/6.1/stm32_ssp.ko.
 #
 # `make check` runs the plain unit tests of each arch under qemu-user
 # ($(call CROSS_HOST_TESTS,<arch>), counted by scripts/run-tests as "<arch> ...").
