@@ -6,8 +6,11 @@
 # build/ (build/cross/arm64/sspctl, build/cross/arm64/tests/test_util, ...),
 # by running this Makefile again with the cross compiler, the arch's
 # pkg-config directory and BUILD pointing there; so every fragment's source
-# list and rules are reused as they are. For arm64 it also builds the module
-# against Debian's arm64 headers: build/cross/arm64/ko/6.1/stm32_ssp.ko.
+# list and rules are reused as they are. When apt could not install the
+# arch's multiarch libraries, a sysroot takes their place (--sysroot,
+# pkg-config and qemu-user -L into it; scripts/cross-libs --source). For
+# arm64 it also builds the module against Debian's arm64 headers:
+# build/cross/arm64/ko/6.1/stm32_ssp.ko.
 #
 # `make check` runs the plain unit tests of each arch under qemu-user
 # ($(call CROSS_HOST_TESTS,<arch>), counted by scripts/run-tests as "<arch> ...").
@@ -27,9 +30,6 @@ CROSS_KERNELS_armhf :=
 # a pointer to uintmax_t, which -Werror refuses: not our code, so silenced there.
 CROSS_KSFT_CFLAGS = $(KSFT_CFLAGS) -include $(TOP)/userspace/tests/ksft_emulated.h
 CROSS_KSFT_CFLAGS_armhf = -Wno-pointer-to-int-cast
-
-# What config.mk asks pkg-config for: all must be there for the arch.
-CROSS_PC_MODULES := libcrypto libnl-genl-3.0 json-c inih tss2-esys tss2-tctildr tss2-mu tss2-rc libsystemd
 
 CROSS_DIR = $(BUILD)/cross/$(1)
 # What the recursive make builds (names as that make sees them).
@@ -53,21 +53,36 @@ define cross_rules
 cross-$(1): cross-userspace-$(1) $(foreach k,$(CROSS_KERNELS_$(1)),$(call CROSS_KO,$(1),$(k)))
 
 # The kselftest headers come from the host's extraction of linux-source.
+# The libraries: the arch's multiarch ones when installed, else a sysroot
+# (scripts/cross-libs --source, scripts/cross-sysroot), written down in
+# libsource for the qemu-user wrappers and said once in the build's output;
+# a change of source removes the objects (their rules do not see it).
 .PHONY: cross-userspace-$(1)
 cross-userspace-$(1): $(KSFT_HDR)
 	@command -v $(CROSS_TRIPLET_$(1))-gcc >/dev/null || \
 		{ echo "cross-$(1): no $(CROSS_TRIPLET_$(1))-gcc: run make deps" >&2; exit 1; }
-	@PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET_$(1))/pkgconfig pkg-config --exists $(CROSS_PC_MODULES) || \
-		{ echo "cross-$(1): the $(1) libraries are not installed (pkg-config finds no $(CROSS_PC_MODULES) in /usr/lib/$(CROSS_TRIPLET_$(1))/pkgconfig): run make deps as root, and see what it says about $(1)" >&2; exit 1; }
-	+@PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_TRIPLET_$(1))/pkgconfig:/usr/share/pkgconfig \
-		PKG_CONFIG_PATH= $$(MAKE) --no-print-directory CC=$(CROSS_TRIPLET_$(1))-gcc \
+	@mkdir -p $(call CROSS_DIR,$(1))
+	@scripts/cross-libs --source $(1) >$(call CROSS_DIR,$(1))/libsource.tmp || \
+		{ echo "cross-$(1): neither the $(1) multiarch libraries nor a $(1) sysroot: run make deps as root, and see what it says about $(1)" >&2; exit 1; }
+	@[ "$$$$(head -n 1 $(call CROSS_DIR,$(1))/libsource.tmp)" = "$$$$(head -n 1 $(call CROSS_DIR,$(1))/libsource 2>/dev/null)" ] || \
+		rm -rf $(call CROSS_DIR,$(1))/obj
+	@mv $(call CROSS_DIR,$(1))/libsource.tmp $(call CROSS_DIR,$(1))/libsource
+	@sed -n 2p $(call CROSS_DIR,$(1))/libsource
+	+@sysroot=$$$$(sed -n 's/^sysroot //p' $(call CROSS_DIR,$(1))/libsource); \
+		PKG_CONFIG_SYSROOT_DIR=$$$$sysroot \
+		PKG_CONFIG_LIBDIR=$$$$sysroot/usr/lib/$(CROSS_TRIPLET_$(1))/pkgconfig:$$$$sysroot/usr/share/pkgconfig \
+		PKG_CONFIG_PATH= $$(MAKE) --no-print-directory \
+		CC="$(CROSS_TRIPLET_$(1))-gcc$$$${sysroot:+ --sysroot=$$$$sysroot}" \
 		BUILD=$(call CROSS_DIR,$(1)) KSRC=$(KSRC) \
 		KSFT_CFLAGS="$(CROSS_KSFT_CFLAGS) $(CROSS_KSFT_CFLAGS_$(1))" cross-goals
 
-$(call CROSS_HOST_TESTS,$(1)): $(call CROSS_DIR,$(1))/qemu/%: | cross-userspace-$(1)
+# With a sysroot, qemu-user loads the test's libraries from it (-L).
+$(call CROSS_HOST_TESTS,$(1)): $(call CROSS_DIR,$(1))/qemu/%: cross-userspace-$(1)
 	@mkdir -p $$(dir $$@)
-	printf '#!/bin/sh\nexec %s "%s" "$$$$@"\n' $(CROSS_QEMU_$(1)) $(call CROSS_DIR,$(1))/tests/$$* >$$@
-	chmod +x $$@
+	@sysroot=$$$$(sed -n 's/^sysroot //p' $(call CROSS_DIR,$(1))/libsource); \
+	printf '#!/bin/sh\nexec %s%s "%s" "$$$$@"\n' $(CROSS_QEMU_$(1)) "$$$${sysroot:+ -L $$$$sysroot}" \
+		$(call CROSS_DIR,$(1))/tests/$$* >$$@
+	@chmod +x $$@
 endef
 $(foreach a,$(ARCHES),$(eval $(call cross_rules,$(a))))
 
@@ -91,12 +106,14 @@ $(foreach a,$(ARCHES),$(foreach k,$(CROSS_KERNELS_$(a)),$(eval $(call cross_modu
 # build/cross/<arch>/build.log and its exit status in build.status, so an
 # arch that fails to build is one failure in scripts/run-tests' count instead
 # of stopping the whole check. An arch whose libraries this machine's apt
-# could not install (scripts/cross-libs) is "unavailable": a SKIP with the reason.
+# could not install is built against a sysroot (scripts/cross-sysroot); only
+# when that cannot be had either (scripts/cross-libs --source says why) is it
+# "unavailable": a SKIP with the reason.
 .PHONY: cross-check
 cross-check:
 	@for a in $(ARCHES); do \
 		mkdir -p $(BUILD)/cross/$$a; \
-		if ! why=$$(scripts/cross-libs $$a); then \
+		if ! why=$$(scripts/cross-libs --source $$a 2>&1 >/dev/null); then \
 			echo "cross-$$a: not built: $$why" | tee $(BUILD)/cross/$$a/build.log; \
 			echo unavailable >$(BUILD)/cross/$$a/build.status; continue; \
 		fi; \

@@ -36,8 +36,10 @@ def body(tap, w):
     status = os.path.join(TOP, "build", "cross", "armhf", "build.status")
     if "SSPCTL_ARMHF" not in os.environ and os.path.exists(status) and \
             open(status).read().strip() == "unavailable":
-        # make cross-check found no armhf libraries on the build machine
-        # (scripts/cross-libs); its log says why.
+        # make cross-check found neither the armhf multiarch libraries nor
+        # an armhf sysroot on the build machine (scripts/cross-libs
+        # --source); its log says why. The VM root carries its own armhf
+        # runtime libraries (arm64-packages).
         why = open(os.path.join(TOP, "build", "cross", "armhf", "build.log")).read().strip()
         tap.n += 1
         print(f"ok {tap.n} - compat: the armhf sspctl on the arm64 kernel # SKIP {why}", flush=True)
