@@ -96,9 +96,17 @@ static int run_batches(struct batch_caller *c, int n, int lockfd)
 	if (n > 16 || pthread_create(&t[0], NULL, batch_caller_run, &c[0]))
 		return -1;
 	wait_lock_waiter(lockfd);
-	for (i = 1; i < n; i++)
+	/*
+	 * The leader decides in queue order; 50 ms apart (a certificate check
+	 * and a license take about 1 ms) they nearly always queue in index
+	 * order. Tests must still accept any order: threads are scheduled as
+	 * the kernel likes.
+	 */
+	for (i = 1; i < n; i++) {
 		if (pthread_create(&t[i], NULL, batch_caller_run, &c[i]))
 			return -1;
+		usleep(50000);
+	}
 	usleep(1000000);	/* their certificate checks and licenses, then they queue */
 	close(lockfd);
 	for (i = 0; i < n; i++)

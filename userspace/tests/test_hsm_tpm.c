@@ -297,7 +297,7 @@ TEST_F(tpm, a_deleted_counter_stops_the_hsm)
 	ASSERT_NE(NULL, strstr(self->e.msg, "no license")) TH_LOG("%s", self->e.msg);
 }
 
-TEST_F(tpm, kill_at_each_step_of_issuance_never_leaves_a_license_uncounted_by_the_tpm)
+TEST_F_TIMEOUT(tpm, kill_at_each_step_of_issuance_never_leaves_a_license_uncounted_by_the_tpm, 120)
 {
 	static const struct { const char *step; uint64_t issued, lost; } steps[] = {
 		{ "locked", 0, 0 },	/* before the count: nothing happened */
