@@ -298,6 +298,7 @@ static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 			slot->revision = id->revision;
 			strscpy(slot->product, id->product,
 				sizeof(slot->product));
+			ssp_slot_take_phase_map(slot, id);
 		}
 		slot->seq++;
 		trace_stm32_ssp_slot(slot, old_state, old_stage);

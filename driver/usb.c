@@ -57,7 +57,6 @@ int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(SSP_IDENT_BUDGET_MS);
 	unsigned int t;
-	char name[64];
 	unsigned int i;
 	int ret;
 
@@ -79,11 +78,11 @@ int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		t = ssp_ident_timeout(deadline, timeout_ms);
 		if (!t)
 			return -ETIMEDOUT;
-		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, name,
-					 sizeof(name), t);
+		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, alt.name,
+					 sizeof(alt.name), t);
 		if (ret)
 			return ret;
-		if (ssp_parse_alt_name(name, &alt) || ssp_find_alt(id, alt.phase))
+		if (ssp_parse_alt_name(alt.name, &alt) || ssp_find_alt(id, alt.phase))
 			continue;
 		alt.alt = as->desc.bAlternateSetting;
 		id->alts[id->num_alts++] = alt;
