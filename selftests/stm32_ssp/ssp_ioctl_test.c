@@ -94,6 +94,26 @@ TEST_F(rom, get_info_reports_the_phase_map)
 }
 
 /*
+ * MODULE_VERSION: dkms.conf's PACKAGE_VERSION, the version the packages
+ * carry, passed by Kbuild (no copy of it in the driver's sources).
+ */
+TEST(module_version_is_the_package_version)
+{
+	char conf[4096], want[64] = "", got[64];
+	const char *p;
+	int n;
+
+	n = read_file(SSP_TOP "/dkms.conf", conf, sizeof(conf) - 1);
+	ASSERT_LT(0, n);
+	conf[n] = '\0';
+	p = strstr(conf, "\nPACKAGE_VERSION=\"");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, sscanf(p, "\nPACKAGE_VERSION=\"%63[^\"]\"", want));
+	ASSERT_EQ(0, read_line("/sys/module/stm32_ssp/version", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+}
+
+/*
  * Struct sizes (openat2()/clone3() rules). The ioctls that answer in the
  * ROM with a zeroed struct: what a zeroed struct gives there.
  */
