@@ -48,7 +48,7 @@
  * that takes hundreds on silicon, where 20 ms added ten on average.
  */
 #define SSP_BOOT_POLL_MS	5
-/* Timeout of each request of one boot poll (the ident read). */
+/* Timeout of the request of one boot poll (the product string). */
 #define SSP_BOOT_IDENT_TIMEOUT_MS	200
 /* All string requests of one identification (probe, boot poll) together. */
 #define SSP_IDENT_BUDGET_MS	10000
@@ -196,6 +196,8 @@ void ssp_minor_free(unsigned int minor);
 /* usb.c */
 int ssp_usb_register(void);
 void ssp_usb_deregister(void);
+int ssp_read_product(struct ssp_dfu *dfu, struct ssp_ident *id,
+		     unsigned int timeout_ms);
 int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		   unsigned int timeout_ms);
 void ssp_usb_unbind(struct usb_device *udev);
