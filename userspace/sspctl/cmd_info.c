@@ -7,12 +7,7 @@
 
 #include "commands.h"
 #include "dev.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: sspctl info [--json] DEV\n"
-		   "DEV is sspN, /dev/sspN or a chip serial.\n");
-}
+#include "opts.h"
 
 /*
  * The alternates the driver maps to a phase, in the order of dfu-util -l's
@@ -56,34 +51,15 @@ static void print_phase_map(const struct stm32_ssp_info *info)
 
 static int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ssp_err e = { 0 };
 	struct stm32_ssp_info info;
 	struct ssp_dev d;
-	int json = 0, c, ret;
+	int json, ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return SSPCTL_OK;
-		default:
-			usage(stderr);
-			return SSPCTL_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		usage(stderr);
-		return SSPCTL_EXIT_USAGE;
-	}
+	ret = json_opts(argc, argv, "usage: sspctl info [--json] DEV\n"
+			"DEV is sspN, /dev/sspN or a chip serial.\n", NULL, 1, &json);
+	if (ret != OPTS_GO_ON)
+		return ret;
 	ret = ssp_dev_open(argv[optind], 0, &d, &e);
 	if (!ret)
 		ret = ssp_dev_info(&d, &info, &e);
