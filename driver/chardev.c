@@ -125,6 +125,23 @@ static int ssp_copy_out(void __user *uarg, void *karg, size_t ksize, u32 usize)
 
 /* A struct only grows: never below its first published size. */
 static_assert(sizeof(struct stm32_ssp_info) >= STM32_SSP_INFO_SIZE_VER0);
+/*
+ * VER1 of stm32_ssp_info: the phase map right after the VER0 fields, the
+ * same layout on every architecture (only __u8/__u16/__u32 and chars, each
+ * at its natural alignment: no padding, no compat ioctl needed).
+ */
+static_assert(sizeof(struct stm32_ssp_info) == STM32_SSP_INFO_SIZE_VER1);
+static_assert(offsetof(struct stm32_ssp_info, product) + 128 == STM32_SSP_INFO_SIZE_VER0);
+static_assert(offsetof(struct stm32_ssp_info, num_phase_alts) == STM32_SSP_INFO_SIZE_VER0);
+static_assert(offsetof(struct stm32_ssp_info, reserved) == STM32_SSP_INFO_SIZE_VER0 + 4);
+static_assert(offsetof(struct stm32_ssp_info, alts) == STM32_SSP_INFO_SIZE_VER0 + 8);
+static_assert(sizeof(struct stm32_ssp_alt) == 8 + STM32_SSP_ALT_NAME_LEN);
+static_assert(offsetof(struct stm32_ssp_alt, alt) == 1);
+static_assert(offsetof(struct stm32_ssp_alt, reserved) == 2);
+static_assert(offsetof(struct stm32_ssp_alt, size) == 4);
+static_assert(offsetof(struct stm32_ssp_alt, name) == 8);
+static_assert(STM32_SSP_INFO_SIZE_VER1 ==
+	      STM32_SSP_INFO_SIZE_VER0 + 8 + STM32_SSP_INFO_ALTS * sizeof(struct stm32_ssp_alt));
 static_assert(sizeof(struct stm32_ssp_phase) >= STM32_SSP_PHASE_SIZE_VER0);
 static_assert(sizeof(struct stm32_ssp_load_fw) >= STM32_SSP_LOAD_FW_SIZE_VER0);
 static_assert(sizeof(struct stm32_ssp_cert) >= STM32_SSP_CERT_SIZE_VER0);
@@ -146,20 +163,31 @@ static int ssp_io_lock(struct ssp_slot *slot)
 	return ret;
 }
 
+/*
+ * A VER0 caller gets the VER0 bytes only (ssp_copy_out()), so the phase map
+ * of VER1 costs it nothing but the copy into the kernel's struct.
+ */
 static int ssp_ioc_get_info(struct ssp_file *f, void __user *uarg)
 {
-	struct stm32_ssp_info info;
+	struct stm32_ssp_info *info;
 	u32 usize;
 	int ret;
 
-	ret = ssp_copy_in(&info, sizeof(info), STM32_SSP_INFO_SIZE_VER0, uarg, &usize);
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	ret = ssp_copy_in(info, sizeof(*info), STM32_SSP_INFO_SIZE_VER0, uarg, &usize);
 	if (ret)
-		return ret;
-	if (info.flags)
-		return -EINVAL;
-	ssp_slot_snapshot(f->slot, &info);
-	WRITE_ONCE(f->seen_seq, info.seq);
-	return ssp_copy_out(uarg, &info, sizeof(info), usize);
+		goto out;
+	ret = -EINVAL;
+	if (info->flags || info->reserved)
+		goto out;
+	ssp_slot_snapshot(f->slot, info);
+	WRITE_ONCE(f->seen_seq, info->seq);
+	ret = ssp_copy_out(uarg, info, sizeof(*info), usize);
+out:
+	kfree(info);
+	return ret;
 }
 
 /*

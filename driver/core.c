@@ -113,3 +113,5 @@ module_exit(ssp_exit);
 
 MODULE_DESCRIPTION("STM32MP Secure Secret Provisioning over USB DFU");
 MODULE_LICENSE("GPL");
+/* PACKAGE_VERSION of dkms.conf, passed by Kbuild: /sys/module/stm32_ssp/version */
+MODULE_VERSION(SSP_VERSION);

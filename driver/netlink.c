@@ -12,6 +12,7 @@
  * that GET_DEVICE still refuses a port. GET_PORTS dumps the ports the
  * driver leaves alone, to anyone.
  */
+#include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "ssp.h"
@@ -85,30 +86,40 @@ static struct genl_family ssp_nl_family __ro_after_init = {
 static int ssp_nl_fill(struct sk_buff *skb, struct ssp_slot *slot, u8 cmd,
 		       u32 portid, u32 seq, int flags)
 {
-	struct stm32_ssp_info info;
+	struct stm32_ssp_info *info;
 	char name[16];
 	void *hdr;
+	int ret = 0;
 
+	/* With its phase map, too large for the stack. */
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
 	hdr = genlmsg_put(skb, portid, seq, &ssp_nl_family, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	ssp_slot_snapshot(slot, &info);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	ssp_slot_snapshot(slot, info);
 	snprintf(name, sizeof(name), "ssp%u", slot->minor);
 	if (nla_put_u32(skb, STM32_SSP_A_MINOR, slot->minor) ||
 	    nla_put_string(skb, STM32_SSP_A_DEVNAME, name) ||
 	    nla_put_string(skb, STM32_SSP_A_SERIAL, slot->serial) ||
-	    nla_put_string(skb, STM32_SSP_A_PORT, info.port_path) ||
-	    nla_put_u32(skb, STM32_SSP_A_CHIP_ID, info.chip_id) ||
-	    nla_put_u32(skb, STM32_SSP_A_REVISION, info.revision) ||
-	    nla_put_u32(skb, STM32_SSP_A_STAGE, info.stage) ||
-	    nla_put_u32(skb, STM32_SSP_A_STATE, info.state) ||
-	    nla_put_u32(skb, STM32_SSP_A_GENERATION, info.generation) ||
-	    nla_put_u32(skb, STM32_SSP_A_SEQ, info.seq)) {
+	    nla_put_string(skb, STM32_SSP_A_PORT, info->port_path) ||
+	    nla_put_u32(skb, STM32_SSP_A_CHIP_ID, info->chip_id) ||
+	    nla_put_u32(skb, STM32_SSP_A_REVISION, info->revision) ||
+	    nla_put_u32(skb, STM32_SSP_A_STAGE, info->stage) ||
+	    nla_put_u32(skb, STM32_SSP_A_STATE, info->state) ||
+	    nla_put_u32(skb, STM32_SSP_A_GENERATION, info->generation) ||
+	    nla_put_u32(skb, STM32_SSP_A_SEQ, info->seq)) {
 		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out;
 	}
 	genlmsg_end(skb, hdr);
-	return 0;
+out:
+	kfree(info);
+	return ret;
 }
 
 static int ssp_nl_get_device(struct sk_buff *skb, struct genl_info *info)

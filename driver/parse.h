@@ -12,7 +12,8 @@
 
 #include <linux/stm32_ssp.h>
 
-#define SSP_MAX_ALTS		16
+/* Alternates mapped; struct stm32_ssp_info reports them all. */
+#define SSP_MAX_ALTS		STM32_SSP_INFO_ALTS
 #define SSP_PRODUCT_LEN		128
 #define SSP_CERT_REPLY_LEN	(9 + STM32_SSP_CERT_LEN)
 /* A USB port path with its NUL (portpath.c); equals ssp.h's SSP_PORT_LEN. */
@@ -25,11 +26,13 @@
  * @phase: ST phase ID
  * @alt: bAlternateSetting
  * @size: capacity in bytes (N * SS * unit), 0 when the name gives none
+ * @name: the name as read (ssp_read_ident()), for STM32_SSP_IOC_GET_INFO
  */
 struct ssp_alt {
 	u8 phase;
 	u8 alt;
 	u32 size;
+	char name[STM32_SSP_ALT_NAME_LEN];
 };
 
 /**

@@ -59,6 +59,13 @@ bool ssp_slot_set_state(struct ssp_slot *slot, enum stm32_ssp_state state)
 	return true;
 }
 
+/* Keep a copy of @id's phase map for GET_INFO; io_mutex and lock held. */
+void ssp_slot_take_phase_map(struct ssp_slot *slot, const struct ssp_ident *id)
+{
+	slot->num_phase_alts = id->num_alts;
+	memcpy(slot->alts, id->alts, sizeof(slot->alts));
+}
+
 /* Take the attached device's identity; io_mutex and lock held. */
 static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 {
@@ -69,6 +76,7 @@ static void ssp_slot_take_ident(struct ssp_slot *slot, struct ssp_dfu *dfu)
 	strscpy(slot->product, dfu->id.product, sizeof(slot->product));
 	slot->transfer_size = dfu->transfer_size;
 	slot->num_alts = dfu->num_altsetting;
+	ssp_slot_take_phase_map(slot, &dfu->id);
 	ssp_slot_set_state(slot, STM32_SSP_STATE_READY);
 }
 
@@ -534,6 +542,8 @@ int ssp_slot_usable(struct ssp_slot *slot)
 
 void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info)
 {
+	unsigned int i;
+
 	spin_lock(&slot->lock);
 	info->chip_id = slot->chip_id;
 	info->revision = slot->revision;
@@ -546,6 +556,16 @@ void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info)
 	strscpy_pad(info->serial, slot->serial, sizeof(info->serial));
 	strscpy_pad(info->port_path, slot->port, sizeof(info->port_path));
 	strscpy_pad(info->product, slot->product, sizeof(info->product));
+	info->num_phase_alts = slot->num_phase_alts;
+	info->reserved = 0;
+	memset(info->alts, 0, sizeof(info->alts));
+	for (i = 0; i < slot->num_phase_alts; i++) {
+		info->alts[i].phase = slot->alts[i].phase;
+		info->alts[i].alt = slot->alts[i].alt;
+		info->alts[i].size = slot->alts[i].size;
+		strscpy_pad(info->alts[i].name, slot->alts[i].name,
+			    sizeof(info->alts[i].name));
+	}
 	spin_unlock(&slot->lock);
 }
 

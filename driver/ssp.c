@@ -298,6 +298,7 @@ static void ssp_boot_done(struct ssp_slot *slot, const struct ssp_ident *id)
 			slot->revision = id->revision;
 			strscpy(slot->product, id->product,
 				sizeof(slot->product));
+			ssp_slot_take_phase_map(slot, id);
 		}
 		slot->seq++;
 		trace_stm32_ssp_slot(slot, old_state, old_stage);
@@ -322,9 +323,13 @@ static bool ssp_slot_booting(struct ssp_slot *slot)
  * ssp_boot_work() - MP15: wait for the started image to answer
  * @work: the slot's boot_work
  *
- * Re-reads the product string every SSP_BOOT_POLL_MS until it is an FSBL
- * string, then the alternate names (the phase map changes with the
- * firmware). Requests fail while the chip boots: that is expected.
+ * Re-reads the product string every SSP_BOOT_POLL_MS until it is the FSBL
+ * string of the same chip: one request per poll. The FSBL serves the ROM's
+ * USB device and configuration (spec 1.2: no re-enumeration, the same
+ * alternates), so the phase map read at probe stays and the alternate
+ * names are not read again. Requests fail while the chip boots: that is
+ * expected. A chip that restarts instead re-enumerates, and probe reads
+ * its whole identity.
  */
 void ssp_boot_work(struct work_struct *work)
 {
@@ -339,8 +344,11 @@ void ssp_boot_work(struct work_struct *work)
 	dfu = slot->dfu;
 	if (!dfu || ssp_dfu_gone(dfu) || !ssp_slot_booting(slot))
 		goto out;
-	ret = id ? ssp_read_ident(dfu, id, SSP_BOOT_IDENT_TIMEOUT_MS) : -ENOMEM;
-	if (!ret && id->stage == STM32_SSP_STAGE_FSBL) {
+	ret = id ? ssp_read_product(dfu, id, SSP_BOOT_IDENT_TIMEOUT_MS) : -ENOMEM;
+	if (!ret && id->stage == STM32_SSP_STAGE_FSBL &&
+	    id->chip_id == dfu->id.chip_id) {
+		id->num_alts = dfu->id.num_alts;
+		memcpy(id->alts, dfu->id.alts, sizeof(id->alts));
 		dfu->id = *id;
 		ssp_boot_done(slot, id);
 		dev_dbg(&dfu->intf->dev, "FSBL answers: %s\n", id->product);

@@ -48,7 +48,7 @@
  * that takes hundreds on silicon, where 20 ms added ten on average.
  */
 #define SSP_BOOT_POLL_MS	5
-/* Timeout of each request of one boot poll (the ident read). */
+/* Timeout of the request of one boot poll (the product string). */
 #define SSP_BOOT_IDENT_TIMEOUT_MS	200
 /* All string requests of one identification (probe, boot poll) together. */
 #define SSP_IDENT_BUDGET_MS	10000
@@ -130,7 +130,7 @@ struct ssp_dfu {
  *	pre_reset to post_reset, across a usb_reset_device().
  * @lock: protects @state, @seq, @writer, @replaced and the DISCONNECTING
  *	bit of @dfu; and @dfu, @stage, @generation, @chip_id, @revision,
- *	@product, @transfer_size and @num_alts, which are written with both
+ *	@product, @transfer_size, @num_alts and the phase map, which are written with both
  *	@io_mutex and @lock held, so a step (holding @io_mutex) may read them
  *	without @lock; every other reader takes @lock. @state may change
  *	without @io_mutex (the slot ends under @lock alone): read it under
@@ -149,6 +149,8 @@ struct ssp_dfu {
  * @product: last product string read
  * @transfer_size: wTransferSize of the current device
  * @num_alts: alternate settings of the current device
+ * @num_phase_alts: valid entries of @alts
+ * @alts: phase map of the current device (names included), for GET_INFO
  * @writer: a file is open for writing
  * @replaced: ended because another chip appeared on the port
  */
@@ -177,6 +179,8 @@ struct ssp_slot {
 	char product[SSP_PRODUCT_LEN];
 	u32 transfer_size;
 	u32 num_alts;
+	unsigned int num_phase_alts;
+	struct ssp_alt alts[SSP_MAX_ALTS];
 	bool writer;
 	bool replaced;
 };
@@ -192,6 +196,8 @@ void ssp_minor_free(unsigned int minor);
 /* usb.c */
 int ssp_usb_register(void);
 void ssp_usb_deregister(void);
+int ssp_read_product(struct ssp_dfu *dfu, struct ssp_ident *id,
+		     unsigned int timeout_ms);
 int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		   unsigned int timeout_ms);
 void ssp_usb_unbind(struct usb_device *udev);
@@ -248,6 +254,7 @@ void ssp_slot_put(struct ssp_slot *slot);
 void ssp_slot_end_all(void);
 void ssp_slot_changed(struct ssp_slot *slot);
 int ssp_slot_usable(struct ssp_slot *slot);
+void ssp_slot_take_phase_map(struct ssp_slot *slot, const struct ssp_ident *id);
 void ssp_slot_snapshot(struct ssp_slot *slot, struct stm32_ssp_info *info);
 struct ssp_slot *ssp_slot_next(unsigned int from_minor);
 void ssp_slot_end_port(const char *port);

@@ -37,6 +37,31 @@ static unsigned int ssp_ident_timeout(unsigned long deadline,
 }
 
 /**
+ * ssp_read_product() - read the product string alone
+ * @dfu: the device
+ * @id: product, chip_id, revision and stage are filled in; no phase map
+ * @timeout_ms: timeout of the request
+ *
+ * All the MP15 boot poll needs to decide: the FSBL answers with its own
+ * product string on the ROM's USB device and configuration (spec 1.2).
+ *
+ * Return: 0, -ENODEV when it is not an STM32MP ROM or FSBL string, or the
+ * error of the request.
+ */
+int ssp_read_product(struct ssp_dfu *dfu, struct ssp_ident *id,
+		     unsigned int timeout_ms)
+{
+	int ret;
+
+	memset(id, 0, sizeof(*id));
+	ret = ssp_dfu_get_string(dfu, dfu->udev->descriptor.iProduct,
+				 id->product, sizeof(id->product), timeout_ms);
+	if (ret)
+		return ret;
+	return ssp_parse_product(id->product, id);
+}
+
+/**
  * ssp_read_ident() - read the product string and alternate names
  * @dfu: the device
  * @id: filled in; the phase map keeps the first alternate of each phase
@@ -57,17 +82,10 @@ int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(SSP_IDENT_BUDGET_MS);
 	unsigned int t;
-	char name[64];
 	unsigned int i;
 	int ret;
 
-	memset(id, 0, sizeof(*id));
-	ret = ssp_dfu_get_string(dfu, dfu->udev->descriptor.iProduct,
-				 id->product, sizeof(id->product),
-				 ssp_ident_timeout(deadline, timeout_ms));
-	if (ret)
-		return ret;
-	ret = ssp_parse_product(id->product, id);
+	ret = ssp_read_product(dfu, id, ssp_ident_timeout(deadline, timeout_ms));
 	if (ret)
 		return ret;
 	for (i = 0; i < dfu->intf->num_altsetting; i++) {
@@ -79,11 +97,11 @@ int ssp_read_ident(struct ssp_dfu *dfu, struct ssp_ident *id,
 		t = ssp_ident_timeout(deadline, timeout_ms);
 		if (!t)
 			return -ETIMEDOUT;
-		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, name,
-					 sizeof(name), t);
+		ret = ssp_dfu_get_string(dfu, as->desc.iInterface, alt.name,
+					 sizeof(alt.name), t);
 		if (ret)
 			return ret;
-		if (ssp_parse_alt_name(name, &alt) || ssp_find_alt(id, alt.phase))
+		if (ssp_parse_alt_name(alt.name, &alt) || ssp_find_alt(id, alt.phase))
 			continue;
 		alt.alt = as->desc.bAlternateSetting;
 		id->alts[id->num_alts++] = alt;

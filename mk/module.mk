@@ -5,9 +5,10 @@
 
 DRIVER_SRCS := $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h) $(TOP)/uapi/linux/stm32_ssp.h
 KO = $(BUILD)/ko/$(1)/stm32_ssp.ko
+SSP_PKG_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
 
 define module_rule
-$(call KO,$(1)): $(DRIVER_SRCS) $(TOP)/Kbuild
+$(call KO,$(1)): $(DRIVER_SRCS) $(TOP)/Kbuild $(TOP)/dkms.conf
 	@test -n "$(call kdir,$(1))" || { echo "no headers for Linux $(1): run make deps" >&2; exit 1; }
 	@mkdir -p $(BUILD)/ko/$(1)
 	@mkdir -p $(BUILD)/ko/$(1)/driver
@@ -15,6 +16,9 @@ $(call KO,$(1)): $(DRIVER_SRCS) $(TOP)/Kbuild
 	@ln -sfn $(TOP)/uapi $(BUILD)/ko/$(1)/uapi
 	@ln -sf $(TOP)/Kbuild $(BUILD)/ko/$(1)/Kbuild
 	+$$(MAKE) -C $(call kdir,$(1)) M=$(BUILD)/ko/$(1) W=1 $(KMAKE_FLAGS) modules
+	@# MODULE_VERSION is dkms.conf's PACKAGE_VERSION (Kbuild passes it).
+	@v=$$$$(modinfo -F version $$@); test "$$$$v" = "$(SSP_PKG_VERSION)" || \
+		{ echo "$$@: MODULE_VERSION is '$$$$v', dkms.conf says '$(SSP_PKG_VERSION)'" >&2; exit 1; }
 endef
 
 ifneq ($(wildcard $(TOP)/driver/*.c),)

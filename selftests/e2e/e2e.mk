@@ -17,7 +17,8 @@ $(E2E_LOGIC)-asan: $(E2E_LOGIC_SRCS) $(LIBSSP_ASAN)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(E2E_CFLAGS) -o $@ $(E2E_LOGIC_SRCS) $(LIBSSP_ASAN) \
 		$(LIBSSP_LIBS)
 
-HOST_TESTS += $(E2E_LOGIC) $(E2E_LOGIC)-asan $(TOP)/selftests/e2e/host-provision-cli.py
+HOST_TESTS += $(E2E_LOGIC) $(E2E_LOGIC)-asan $(TOP)/selftests/e2e/host-provision-cli.py \
+	$(TOP)/selftests/e2e/host-sspctl-opts.py
 
 # Run inside the VM (selftests/vm/run-suite), once per kernel.
 VM_TESTS += $(sort $(wildcard $(TOP)/selftests/e2e/test-*.py))

@@ -38,6 +38,17 @@ def body(tap, w):
         tap.ok(info.get("serial") == s13 and info.get("dev") == dev and info.get("alternates", 0) >= 2
                and "0x501" in info.get("product", ""),
                f"info: '{arg}' resolves to {dev} and shows its product string", diag=p.stdout + p.stderr)
+    # The phase map (GET_INFO VER1): what dfu-util -l lists as alt=N, name=...
+    p = sspctl("info", "--json", dev)
+    pm = json.loads(p.stdout).get("phase_map") if p.returncode == 0 else None
+    want = [{"alt": 0, "phase": 0x01, "size": 128 << 10, "name": "@FSBL /0x01/1*128Ke"},
+            {"alt": 1, "phase": 0xF1, "size": 512, "name": "@virtual /0xF1/1*512Ba"}]
+    tap.ok(pm == want, "info --json: the MP13 ROM's phase map, alt by alt", diag=pm)
+    p = sspctl("info", devs[s15]["dev"])
+    lines = [ln.split() for ln in p.stdout.splitlines() if ln.startswith("  alt ")]
+    tap.ok(p.returncode == 0 and "phase map:     6 of the alternates" in p.stdout and len(lines) == 6
+           and lines[1] == ["alt", "1", "phase", "0x01", "1048576", "bytes", "@FSBL", "/0x01/1*1Me"],
+           "info: the MP15 ROM's 6 mapped alternates, one line each", diag=p.stdout)
     p = sspctl("info", "0123456789ABCDEF01234567")
     tap.ok(p.returncode == 1 and "no chip with serial" in p.stderr, "info: an unknown serial is named",
            diag=p.stderr)

@@ -140,6 +140,24 @@ def check_chip(tap, w, serial, evs_all):
         tap.ok(len(boots) == 3 and all(d["old_stage"] == "rom" for d in boots),
                f"{name}: the ROM started the image on the same device three times (booting)",
                diag=boots)
+    if series == "mp15":
+        # Each boot poll reads the product string only (1 request), and the
+        # one that finds the FSBL keeps the phase map: the FSBL keeps the
+        # ROM's USB configuration (spec 1.2). A failed poll is one request.
+        # [answered, failed] GET_DESCRIPTOR requests between "booting" and
+        # the slot's next change, per boot.
+        polls, cur = [], None
+        for ev, d in evs:
+            if ev == "stm32_ssp_slot":
+                if cur is not None:
+                    polls.append(cur)
+                cur = [0, 0] if d["state"] == "booting" else None
+            elif cur is not None and ev == "stm32_ssp_dfu_request" and d["req"] == "GET_DESCRIPTOR":
+                cur[0 if d["ret"] >= 0 else 1] += 1
+        # Stages A and B: the FSBL answers; C: it resets without (spec 3.2 C2).
+        tap.ok([ok for ok, _ in polls] == [1, 1, 0],
+               f"{name}: the boot poll reads the product string alone: 1 string answered "
+               "in boots A and B (7 with every alternate name), 0 in C", diag=polls)
     tap.ok(slots[-1]["state"] == "ready" and slots[-1]["stage"] == "rom",
            f"{name}: back in the ROM after stage C (spec 7.3)", diag=slots[-1])
 

@@ -55,6 +55,64 @@ TEST_F(rom, get_info_reports_the_rom)
 	EXPECT_EQ(0, strncmp(i.product, "DFU in HS Mode @Device ID /0x500", 32));
 }
 
+/* VER1: the phase map, as dfu-util -l would list sspsim's MP15 ROM. */
+TEST_F(rom, get_info_reports_the_phase_map)
+{
+	static const struct stm32_ssp_alt want[] = {
+		{ 0x00, 0, 0, 256 << 10, "@Partition0 /0x00/1*256Ke" },
+		{ 0x01, 1, 0, 1 << 20, "@FSBL /0x01/1*1Me" },
+		{ 0x02, 2, 0, 1 << 20, "@Partition2 /0x02/1*1Me" },
+		{ 0x03, 3, 0, 16 << 20, "@Partition3 /0x03/1*16Me" },
+		{ 0x04, 4, 0, 16 << 20, "@Partition4 /0x04/1*16Me" },
+		{ 0xf1, 5, 0, 512, "@virtual /0xF1/1*512Ba" },
+	};
+	struct stm32_ssp_info i;
+
+	memset(&i, 0xa5, sizeof(i));
+	i.size = sizeof(i);
+	i.flags = 0;
+	i.reserved = 0;
+	ASSERT_EQ(0, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
+	EXPECT_EQ(STM32_SSP_INFO_SIZE_VER1, i.size);
+	ASSERT_EQ(sizeof(want) / sizeof(want[0]), i.num_phase_alts);
+	EXPECT_EQ(0, i.reserved);
+	for (unsigned int k = 0; k < i.num_phase_alts; k++) {
+		TH_LOG("alt %u", k);
+		EXPECT_EQ(want[k].phase, i.alts[k].phase);
+		EXPECT_EQ(want[k].alt, i.alts[k].alt);
+		EXPECT_EQ(0, i.alts[k].reserved);
+		EXPECT_EQ(want[k].size, i.alts[k].size);
+		EXPECT_STREQ(want[k].name, i.alts[k].name);
+	}
+	/* The unused entries are zero, not what the caller passed in. */
+	for (unsigned int k = i.num_phase_alts; k < STM32_SSP_INFO_ALTS; k++)
+		for (size_t b = 0; b < sizeof(i.alts[k]); b++)
+			EXPECT_EQ(0, ((uint8_t *)&i.alts[k])[b]);
+	/* reserved is an input too: it must be zero. */
+	i.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &i));
+}
+
+/*
+ * MODULE_VERSION: dkms.conf's PACKAGE_VERSION, the version the packages
+ * carry, passed by Kbuild (no copy of it in the driver's sources).
+ */
+TEST(module_version_is_the_package_version)
+{
+	char conf[4096], want[64] = "", got[64];
+	const char *p;
+	int n;
+
+	n = read_file(SSP_TOP "/dkms.conf", conf, sizeof(conf) - 1);
+	ASSERT_LT(0, n);
+	conf[n] = '\0';
+	p = strstr(conf, "\nPACKAGE_VERSION=\"");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, sscanf(p, "\nPACKAGE_VERSION=\"%63[^\"]\"", want));
+	ASSERT_EQ(0, read_line("/sys/module/stm32_ssp/version", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+}
+
 /*
  * Struct sizes (openat2()/clone3() rules). The ioctls that answer in the
  * ROM with a zeroed struct: what a zeroed struct gives there.
@@ -103,7 +161,8 @@ static bool canary_from(size_t off)
 
 TEST_F(rom, every_struct_has_its_first_published_size)
 {
-	EXPECT_EQ(sizeof(struct stm32_ssp_info), STM32_SSP_INFO_SIZE_VER0);
+	EXPECT_EQ(sizeof(struct stm32_ssp_info), STM32_SSP_INFO_SIZE_VER1);
+	EXPECT_EQ(offsetof(struct stm32_ssp_info, num_phase_alts), STM32_SSP_INFO_SIZE_VER0);
 	EXPECT_EQ(sizeof(struct stm32_ssp_phase), STM32_SSP_PHASE_SIZE_VER0);
 	EXPECT_EQ(sizeof(struct stm32_ssp_load_fw), STM32_SSP_LOAD_FW_SIZE_VER0);
 	EXPECT_EQ(sizeof(struct stm32_ssp_cert), STM32_SSP_CERT_SIZE_VER0);
@@ -137,6 +196,41 @@ TEST_F(rom, older_struct_gets_only_its_bytes)
 		EXPECT_EQ(-EINVAL, ioc(self->fd, t->cmd, &ubuf));
 		EXPECT_TRUE(canary_from(t->ver0));
 	}
+}
+
+/*
+ * GET_INFO grew (VER1): a caller built against VER0, with the command
+ * number of VER0 (its encoded size is 232), gets VER0's bytes and @size
+ * VER0, and not one byte of the phase map past its struct. This fails if
+ * the driver wrote min(@size, ...) wrong or dispatched on the whole
+ * command.
+ */
+TEST_F(rom, ver0_info_caller_gets_exactly_ver0)
+{
+	const unsigned long ver0_cmd = _IOC(_IOC_READ | _IOC_WRITE, STM32_SSP_IOC_MAGIC, 0x00,
+					    STM32_SSP_INFO_SIZE_VER0);
+	struct stm32_ssp_info *i = (struct stm32_ssp_info *)ubuf.b;
+
+	ASSERT_LT(STM32_SSP_INFO_SIZE_VER0, sizeof(struct stm32_ssp_info));
+	ASSERT_NE(ver0_cmd, STM32_SSP_IOC_GET_INFO);
+	ubuf_fill(STM32_SSP_INFO_SIZE_VER0, STM32_SSP_INFO_SIZE_VER0);
+	ASSERT_EQ(0, ioc(self->fd, ver0_cmd, &ubuf));
+	EXPECT_EQ(STM32_SSP_INFO_SIZE_VER0, i->size);
+	EXPECT_EQ(STM32_SSP_CHIP_MP15, i->chip_id);
+	EXPECT_STREQ(self->sim.serial, i->serial);
+	EXPECT_EQ(0, strncmp(i->product, "DFU in HS Mode @Device ID /0x500", 32));
+	EXPECT_TRUE(canary_from(STM32_SSP_INFO_SIZE_VER0));
+	/* The same with the command of this build. */
+	ubuf_fill(STM32_SSP_INFO_SIZE_VER0, STM32_SSP_INFO_SIZE_VER0);
+	ASSERT_EQ(0, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &ubuf));
+	EXPECT_EQ(STM32_SSP_INFO_SIZE_VER0, i->size);
+	EXPECT_TRUE(canary_from(STM32_SSP_INFO_SIZE_VER0));
+	/* Between VER0 and VER1: cut inside the phase map, never past. */
+	ubuf_fill(STM32_SSP_INFO_SIZE_VER0 + 12, STM32_SSP_INFO_SIZE_VER0 + 12);
+	ASSERT_EQ(0, ioc(self->fd, STM32_SSP_IOC_GET_INFO, &ubuf));
+	EXPECT_EQ(STM32_SSP_INFO_SIZE_VER0 + 12, i->size);
+	EXPECT_EQ(6, i->num_phase_alts);
+	EXPECT_TRUE(canary_from(STM32_SSP_INFO_SIZE_VER0 + 12));
 }
 
 /*

@@ -16,7 +16,8 @@
  * ever added at the end. @flags and every reserved field must be zero,
  * pointers are __u64, and there is no implicit padding. The driver
  * dispatches on the ioctl type and number only, so the size encoded in the
- * command does not have to match @size.
+ * command does not have to match @size. Grown so far: struct stm32_ssp_info
+ * (VER1, the phase map).
  */
 #ifndef _UAPI_LINUX_STM32_SSP_H
 #define _UAPI_LINUX_STM32_SSP_H
@@ -82,6 +83,30 @@ enum stm32_ssp_state {
 	STM32_SSP_STATE_GONE = 4,
 };
 
+/* Entries of struct stm32_ssp_info.alts: the driver maps 16 at most. */
+#define STM32_SSP_INFO_ALTS		16
+/* Longest alternate name kept, with its NUL; a longer one is cut. */
+#define STM32_SSP_ALT_NAME_LEN		64
+
+/**
+ * struct stm32_ssp_alt - one alternate setting of the phase map (VER1 of
+ * struct stm32_ssp_info)
+ * @phase: STM32_SSP_PHASE_* or another ST phase ID, the "/0xPP" of the name
+ * @alt: bAlternateSetting, as dfu-util's "alt=" shows it
+ * @reserved: zero
+ * @size: capacity the name gives ("N*SSu"), in bytes; 0 when it gives none,
+ *	0xffffffff when it is larger
+ * @name: the name (the alternate's string descriptor) as the chip sent it,
+ *	e.g. "@FSBL /0x01/1*1Me", NUL-terminated
+ */
+struct stm32_ssp_alt {
+	__u8 phase;
+	__u8 alt;
+	__u16 reserved;
+	__u32 size;
+	char name[STM32_SSP_ALT_NAME_LEN];
+};
+
 /**
  * struct stm32_ssp_info - what the driver knows of a slot (STM32_SSP_IOC_GET_INFO)
  * @size: in: sizeof(struct stm32_ssp_info) as userspace knows it
@@ -98,6 +123,11 @@ enum stm32_ssp_state {
  * @serial: USB serial number (the chip UID), NUL-terminated
  * @port_path: USB port path, e.g. "1-1.2", NUL-terminated
  * @product: current product string, NUL-terminated
+ * @num_phase_alts: (VER1) valid entries of @alts
+ * @reserved: (VER1) zero
+ * @alts: (VER1) the phase map: the alternates whose name follows the ST
+ *	grammar, the first one of each phase, in bAlternateSetting order, as
+ *	last read from the chip (kept while it is absent)
  */
 struct stm32_ssp_info {
 	__u32 size;
@@ -113,10 +143,16 @@ struct stm32_ssp_info {
 	char serial[32];
 	char port_path[32];
 	char product[128];
+	/* VER1 */
+	__u32 num_phase_alts;
+	__u32 reserved;
+	struct stm32_ssp_alt alts[STM32_SSP_INFO_ALTS];
 };
 
 /* The first published size (ABI version 0). */
 #define STM32_SSP_INFO_SIZE_VER0	232
+/* VER0 + the phase map: @num_phase_alts, @reserved, @alts. */
+#define STM32_SSP_INFO_SIZE_VER1	1392
 
 /* struct stm32_ssp_phase.result bits */
 #define STM32_SSP_PHASE_R_DETACH_REQ	_BITUL(0)	/* 10-byte reply asking for DETACH */

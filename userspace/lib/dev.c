@@ -12,6 +12,20 @@
 
 #include "dev.h"
 
+/*
+ * The uapi layout as this architecture's compiler sees it: the same
+ * offsets as the driver's static_asserts (driver/chardev.c), so a 32-bit
+ * sspctl (armhf, i386) and a 64-bit kernel agree without a compat ioctl.
+ */
+_Static_assert(sizeof(struct stm32_ssp_info) == STM32_SSP_INFO_SIZE_VER1, "info VER1 size");
+_Static_assert(offsetof(struct stm32_ssp_info, num_phase_alts) == STM32_SSP_INFO_SIZE_VER0,
+	       "the phase map follows the VER0 fields");
+_Static_assert(offsetof(struct stm32_ssp_info, alts) == STM32_SSP_INFO_SIZE_VER0 + 8,
+	       "alts offset");
+_Static_assert(sizeof(struct stm32_ssp_alt) == 8 + STM32_SSP_ALT_NAME_LEN, "alt size");
+_Static_assert(offsetof(struct stm32_ssp_alt, size) == 4 && offsetof(struct stm32_ssp_alt, name) == 8,
+	       "alt layout");
+
 static int is_devname(const char *s)
 {
 	if (strncmp(s, "ssp", 3) != 0 || !s[3])
@@ -186,6 +200,11 @@ int ssp_dev_info(struct ssp_dev *d, struct stm32_ssp_info *info, struct ssp_err 
 	info->serial[sizeof(info->serial) - 1] = '\0';
 	info->port_path[sizeof(info->port_path) - 1] = '\0';
 	info->product[sizeof(info->product) - 1] = '\0';
+	/* A VER0 driver wrote up to product: its phase map stays empty. */
+	if (info->num_phase_alts > STM32_SSP_INFO_ALTS)
+		info->num_phase_alts = STM32_SSP_INFO_ALTS;
+	for (unsigned int i = 0; i < STM32_SSP_INFO_ALTS; i++)
+		info->alts[i].name[sizeof(info->alts[i].name) - 1] = '\0';
 	return 0;
 }
 

@@ -33,6 +33,11 @@ int ssp_dev_resolve(const char *arg, char *path, size_t len, struct ssp_err *e);
 int ssp_dev_open(const char *arg, int rw, struct ssp_dev *d, struct ssp_err *e);
 void ssp_dev_close(struct ssp_dev *d);
 
+/*
+ * GET_INFO with the whole struct of this build. info->size tells what the
+ * driver filled: below STM32_SSP_INFO_SIZE_VER1 (a driver older than the
+ * phase map) num_phase_alts is 0.
+ */
 int ssp_dev_info(struct ssp_dev *d, struct stm32_ssp_info *info, struct ssp_err *e);
 int ssp_dev_get_phase(struct ssp_dev *d, struct stm32_ssp_phase *ph, struct ssp_err *e);
 int ssp_dev_load_fw(struct ssp_dev *d, const void *fw, size_t len, unsigned int phase,

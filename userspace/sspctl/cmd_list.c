@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* sspctl list: every slot the driver knows, from the netlink GET_DEVICE dump. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,6 +8,7 @@
 #include "commands.h"
 #include "dev.h"
 #include "events.h"
+#include "opts.h"
 
 static json_object *entry_json(const struct ssp_dev_entry *d)
 {
@@ -29,35 +29,15 @@ static json_object *entry_json(const struct ssp_dev_entry *d)
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ssp_dev_entry *v;
 	struct ssp_err e = { 0 };
-	int json = 0, via_sysfs, c;
+	int json, via_sysfs, ret;
 	size_t n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			printf("usage: sspctl list [--json]\n"
-			       "List the chips on /dev/sspN: serial, USB port, chip, stage, state.\n");
-			return SSPCTL_OK;
-		default:
-			fprintf(stderr, "usage: sspctl list [--json]\n");
-			return SSPCTL_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sspctl list: unexpected argument '%s'\n", argv[optind]);
-		return SSPCTL_EXIT_USAGE;
-	}
+	ret = json_opts(argc, argv, "usage: sspctl list [--json]\n",
+			"List the chips on /dev/sspN: serial, USB port, chip, stage, state.\n", 0, &json);
+	if (ret != OPTS_GO_ON)
+		return ret;
 	if (ssp_dev_list(&v, &n, &via_sysfs, &e)) {
 		fprintf(stderr, "sspctl list: %s\n", e.msg);
 		return SSPCTL_EXIT_FAIL;

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "dev.h"
 #include "events.h"
+#include "opts.h"
 #include "ports.h"
 
 /* The port of DEV (sspN, /dev/sspN or a chip serial), or DEV when it is a port. */
@@ -234,36 +235,16 @@ static int cmd_claim(int argc, char **argv)
 
 static int cmd_ports(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ssp_err e = { 0 };
 	struct ssp_port_entry *v;
-	int c, json = 0;
+	int json, ret;
 	size_t n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = 1;
-			break;
-		case 'h':
-			printf("usage: sspctl ports [--json]\n"
-			       "List the USB ports stm32_ssp leaves to other tools: in the ignore_ports\n"
-			       "module parameter, or released by `sspctl release`.\n");
-			return SSPCTL_OK;
-		default:
-			fprintf(stderr, "usage: sspctl ports [--json]\n");
-			return SSPCTL_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sspctl ports: unexpected argument '%s'\n", argv[optind]);
-		return SSPCTL_EXIT_USAGE;
-	}
+	ret = json_opts(argc, argv, "usage: sspctl ports [--json]\n",
+			"List the USB ports stm32_ssp leaves to other tools: in the ignore_ports\n"
+			"module parameter, or released by `sspctl release`.\n", 0, &json);
+	if (ret != OPTS_GO_ON)
+		return ret;
 	if (ssp_port_list(&v, &n, &e)) {
 		fprintf(stderr, "sspctl ports: %s\n", e.msg);
 		return SSPCTL_EXIT_FAIL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,4 +75,39 @@ int usage_err(const char *cmd, const char *fmt, ...)
 int want_json(int flag)
 {
 	return flag || !isatty(STDOUT_FILENO);
+}
+
+int json_opts(int argc, char **argv, const char *usage, const char *help, int nargs, int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			*json = 1;
+			break;
+		case 'h':
+			printf("%s%s", usage, help ? help : "");
+			return SSPCTL_OK;
+		default:
+			fputs(usage, stderr);
+			return SSPCTL_EXIT_USAGE;
+		}
+	}
+	if (!nargs && optind < argc) {
+		fprintf(stderr, "sspctl %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return SSPCTL_EXIT_USAGE;
+	}
+	if (argc - optind != nargs) {
+		fputs(usage, stderr);
+		return SSPCTL_EXIT_USAGE;
+	}
+	return OPTS_GO_ON;
 }

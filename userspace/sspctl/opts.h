@@ -23,4 +23,17 @@ int usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* JSON output when asked for, or when stdout is not a terminal. */
 int want_json(int flag);
 
+/* json_opts(): the command goes on with its operands at argv[optind]. */
+#define OPTS_GO_ON	(-1)
+/*
+ * The options of the commands that show one thing, list, ports and info:
+ * --json (sets *json) and --help. argv[0] is the command's name; @usage is
+ * its "usage: ..." text, printed on stdout by --help, followed by @help
+ * (NULL: none), and on stderr after a bad option or a wrong number of
+ * operands: exactly @nargs; with @nargs 0, an operand is named as
+ * unexpected instead. Returns OPTS_GO_ON, or the exit code (SSPCTL_OK
+ * after --help, SSPCTL_EXIT_USAGE).
+ */
+int json_opts(int argc, char **argv, const char *usage, const char *help, int nargs, int *json);
+
 #endif /* SSPCTL_OPTS_H */

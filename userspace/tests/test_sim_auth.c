@@ -57,106 +57,101 @@ static void break_signature(struct tsim *t)
 	t->fw[10] ^= 1;
 }
 
-static void open_bad_signature_starts(struct __test_metadata *_metadata, enum ssp_series s)
-{
-	struct tsim t;
+/* What the OTP says when the image is started. */
+enum auth_otp {
+	OTP_OPEN,		/* not closed: authentication is optional */
+	OTP_CLOSED_OWN,		/* closed with the test firmware's key hash */
+	OTP_CLOSED_OTHER,	/* closed by another OEM (one hash bit differs) */
+};
 
-	ASSERT_EQ(0, tsim_setup(&t, s, NULL));
-	break_signature(&t);
-	EXPECT_EQ(0, start(&t));
-	/* TF-A SSP runs: stage A answers "Provisioning". */
-	if (s == SSP_SERIES_MP15) {
+/*
+ * One case per line: the chip, its OTP, the image, what the ROM does
+ * (0: starts it, else the DFU status it refuses it with).
+ */
+FIXTURE(auth) {
+	struct tsim t;
+};
+
+FIXTURE_VARIANT(auth) {
+	enum ssp_series series;
+	enum auth_otp otp;
+	bool bad_signature;
+	int want;
+};
+
+FIXTURE_VARIANT_ADD(auth, mp15_open_chip_starts_an_image_whose_signature_fails) {
+	.series = SSP_SERIES_MP15, .otp = OTP_OPEN, .bad_signature = true, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp13_open_chip_starts_an_image_whose_signature_fails) {
+	.series = SSP_SERIES_MP13, .otp = OTP_OPEN, .bad_signature = true, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp15_closed_chip_starts_an_image_of_its_key) {
+	.series = SSP_SERIES_MP15, .otp = OTP_CLOSED_OWN, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp13_closed_chip_starts_an_image_of_its_key_table) {
+	.series = SSP_SERIES_MP13, .otp = OTP_CLOSED_OWN, .want = 0,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp15_closed_chip_refuses_another_key) {
+	.series = SSP_SERIES_MP15, .otp = OTP_CLOSED_OTHER, .want = DFU_ERR_VERIFY,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp13_closed_chip_refuses_another_key_table) {
+	.series = SSP_SERIES_MP13, .otp = OTP_CLOSED_OTHER, .want = DFU_ERR_VERIFY,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp15_closed_chip_refuses_a_bad_signature) {
+	.series = SSP_SERIES_MP15, .otp = OTP_CLOSED_OWN, .bad_signature = true,
+	.want = DFU_ERR_VERIFY,
+};
+
+FIXTURE_VARIANT_ADD(auth, mp13_closed_chip_refuses_a_bad_signature) {
+	.series = SSP_SERIES_MP13, .otp = OTP_CLOSED_OWN, .bad_signature = true,
+	.want = DFU_ERR_VERIFY,
+};
+
+FIXTURE_SETUP(auth)
+{
+	ASSERT_EQ(0, tsim_setup(&self->t, variant->series, NULL));
+}
+
+FIXTURE_TEARDOWN(auth)
+{
+	tsim_teardown(&self->t);
+}
+
+TEST_F(auth, the_rom_decides)
+{
+	struct tsim *t = &self->t;
+	uint8_t h[SSP_HASH_LEN];
+
+	if (variant->otp != OTP_OPEN) {
+		own_hash(t, h);
+		if (variant->otp == OTP_CLOSED_OTHER)
+			h[0] ^= 0x80;
+		close_with(t, h);
+	}
+	if (variant->bad_signature)
+		break_signature(t);
+	EXPECT_EQ(variant->want, start(t));
+	if (variant->want) {
+		EXPECT_EQ(SIM_STAGE_ROM, t->chip.stage);
+		EXPECT_FALSE(t->chip.booting);
+		/* CLRSTATUS: still the ROM, still refusing. */
+		ASSERT_EQ(0, tsim_ctl(t, RT_OUT_CLASS, DFU_CLRSTATUS, 0, 0, NULL, 0));
+		EXPECT_EQ(variant->want, start(t));
+	} else if (variant->otp == OTP_OPEN && variant->series == SSP_SERIES_MP15) {
+		/* TF-A SSP runs: stage A answers "Provisioning". */
 		uint8_t b[512];
 		size_t n = 0;
 
-		ASSERT_EQ(0, tsim_getphase(&t, b, &n));
+		ASSERT_EQ(0, tsim_getphase(t, b, &n));
 		EXPECT_EQ(0xFF, b[0]);
 	}
-	tsim_teardown(&t);
-}
-
-static void closed_own_key_starts(struct __test_metadata *_metadata, enum ssp_series s)
-{
-	uint8_t h[SSP_HASH_LEN];
-	struct tsim t;
-
-	ASSERT_EQ(0, tsim_setup(&t, s, NULL));
-	own_hash(&t, h);
-	close_with(&t, h);
-	EXPECT_EQ(0, start(&t));	/* the ROM jumps; TF-A SSP then stays silent (§7.3) */
-	tsim_teardown(&t);
-}
-
-static void closed_other_key_refused(struct __test_metadata *_metadata, enum ssp_series s)
-{
-	uint8_t h[SSP_HASH_LEN];
-	struct tsim t;
-
-	ASSERT_EQ(0, tsim_setup(&t, s, NULL));
-	own_hash(&t, h);
-	h[0] ^= 0x80;		/* closed by another OEM */
-	close_with(&t, h);
-	EXPECT_EQ(DFU_ERR_VERIFY, start(&t));
-	EXPECT_EQ(SIM_STAGE_ROM, t.chip.stage);
-	EXPECT_FALSE(t.chip.booting);
-	/* CLRSTATUS: still the ROM, still refusing. */
-	ASSERT_EQ(0, tsim_ctl(&t, RT_OUT_CLASS, DFU_CLRSTATUS, 0, 0, NULL, 0));
-	EXPECT_EQ(DFU_ERR_VERIFY, start(&t));
-	tsim_teardown(&t);
-}
-
-static void closed_bad_signature_refused(struct __test_metadata *_metadata, enum ssp_series s)
-{
-	uint8_t h[SSP_HASH_LEN];
-	struct tsim t;
-
-	ASSERT_EQ(0, tsim_setup(&t, s, NULL));
-	own_hash(&t, h);
-	close_with(&t, h);
-	break_signature(&t);
-	EXPECT_EQ(DFU_ERR_VERIFY, start(&t));
-	EXPECT_EQ(SIM_STAGE_ROM, t.chip.stage);
-	tsim_teardown(&t);
-}
-
-TEST(mp15_open_chip_starts_an_image_whose_signature_fails)
-{
-	open_bad_signature_starts(_metadata, SSP_SERIES_MP15);
-}
-
-TEST(mp13_open_chip_starts_an_image_whose_signature_fails)
-{
-	open_bad_signature_starts(_metadata, SSP_SERIES_MP13);
-}
-
-TEST(mp15_closed_chip_starts_an_image_of_its_key)
-{
-	closed_own_key_starts(_metadata, SSP_SERIES_MP15);
-}
-
-TEST(mp13_closed_chip_starts_an_image_of_its_key_table)
-{
-	closed_own_key_starts(_metadata, SSP_SERIES_MP13);
-}
-
-TEST(mp15_closed_chip_refuses_another_key)
-{
-	closed_other_key_refused(_metadata, SSP_SERIES_MP15);
-}
-
-TEST(mp13_closed_chip_refuses_another_key_table)
-{
-	closed_other_key_refused(_metadata, SSP_SERIES_MP13);
-}
-
-TEST(mp15_closed_chip_refuses_a_bad_signature)
-{
-	closed_bad_signature_refused(_metadata, SSP_SERIES_MP15);
-}
-
-TEST(mp13_closed_chip_refuses_a_bad_signature)
-{
-	closed_bad_signature_refused(_metadata, SSP_SERIES_MP13);
+	/* A closed chip's TF-A SSP stays silent once started (§7.3). */
 }
 
 /* MP13: a table that hashes to the OTP PKHTH, but the signing key is not at its index. */
